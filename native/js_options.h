@@ -1,0 +1,32 @@
+#pragma once
+// Reading the options objects JS passes in, with one clear message per bad field.
+#include <cstdint>
+#include <string>
+
+#include <napi.h>
+#include <torch/types.h>
+
+#include "network.h"
+#include "trainer.h"
+
+namespace fer::js {
+
+std::string requireString(const Napi::Object& options, const char* key);
+std::string optionalString(const Napi::Object& options, const char* key, const std::string& fallback);
+int64_t optionalInteger(const Napi::Object& options, const char* key, int64_t fallback);
+double optionalNumber(const Napi::Object& options, const char* key, double fallback);
+bool optionalBoolean(const Napi::Object& options, const char* key, bool fallback);
+
+/** model, classes, channels, size, activation, activationParameter, auxLogits. */
+NetworkSpec networkSpec(const Napi::Object& options);
+
+/** Everything but the data: network, optimizer, augmentation, loop and device settings. */
+TrainConfig trainConfig(const Napi::Object& options);
+
+/** A Uint8Array viewed as N×C×S×S without copying; the caller keeps the array alive. */
+torch::Tensor imagesView(const Napi::Object& options, const NetworkSpec& spec, int64_t count);
+
+/** An Int32Array copied into an int64 tensor. */
+torch::Tensor integers(const Napi::Object& options, const char* key);
+
+}  // namespace fer::js

@@ -1,0 +1,106 @@
+#include "model_handle.h"
+
+#include <stdexcept>
+
+#include "async_call.h"
+#include "js_results.h"
+#include "normalisation.h"
+
+namespace fer::js {
+
+namespace {
+// The only way to make a Model is loadCheckpoint: the constructor takes an External that
+// JS code cannot forge.
+using Pending = std::shared_ptr<const Checkpoint>;
+}  // namespace
+
+Napi::Function Model::define(Napi::Env env) {
+  Napi::Function constructor =
+      DefineClass(env, "Model",
+                  {InstanceAccessor<&Model::spec>("spec"), InstanceAccessor<&Model::metadata>("metadata"),
+                   InstanceAccessor<&Model::normalisation>("normalisation"), InstanceMethod<&Model::predict>("predict")});
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(constructor)));
+  return constructor;
+}
+
+Napi::Object Model::wrap(Napi::Env env, std::shared_ptr<const Checkpoint> checkpoint) {
+  Pending pending = std::move(checkpoint);
+  return env.GetInstanceData<Napi::FunctionReference>()->New({Napi::External<Pending>::New(env, &pending)});
+}
+
+Model::Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "Model cannot be constructed directly; use loadCheckpoint(path)");
+  }
+  checkpoint_ = *info[0].As<Napi::External<Pending>>().Data();
+}
+
+Napi::Value Model::spec(const Napi::CallbackInfo& info) { return toJs(info.Env(), checkpoint_->spec); }
+
+Napi::Value Model::metadata(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), checkpoint_->metadata);
+}
+
+Napi::Value Model::normalisation(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array mean = Napi::Array::New(env), std = Napi::Array::New(env);
+  for (size_t c = 0; c < checkpoint_->mean.size(); ++c) {
+    mean.Set(static_cast<uint32_t>(c), checkpoint_->mean[c]);
+    std.Set(static_cast<uint32_t>(c), checkpoint_->std[c]);
+  }
+  o.Set("mean", mean);
+  o.Set("std", std);
+  return o;
+}
+
+Napi::Value Model::predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const NetworkSpec& spec = checkpoint_->spec;
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw std::invalid_argument("predict(images) needs a Uint8Array of N×C×S×S pixels");
+    }
+    auto array = info[0].As<Napi::Uint8Array>();
+    const int64_t perImage = spec.channels * spec.size * spec.size;
+    if (array.ByteLength() == 0 || array.ByteLength() % perImage != 0) {
+      throw std::invalid_argument("predict: " + std::to_string(array.ByteLength()) + " bytes is not a whole number of " +
+                                  std::to_string(spec.channels) + "×" + std::to_string(spec.size) + "×" +
+                                  std::to_string(spec.size) + " images");
+    }
+    const int64_t count = static_cast<int64_t>(array.ByteLength()) / perImage;
+    // Copied on the JS thread: the caller may reuse its buffer as soon as this returns.
+    torch::Tensor pixels =
+        torch::from_blob(array.Data(), {count, spec.channels, spec.size, spec.size}, torch::kByte).clone();
+    std::shared_ptr<const Checkpoint> checkpoint = checkpoint_;
+    return runAsync<torch::Tensor>(
+        env,
+        [checkpoint, pixels]() {
+          torch::NoGradGuard noGrad;
+          checkpoint->network->eval();
+          const Normaliser normaliser(ChannelStatistics{checkpoint->mean, checkpoint->std}, torch::kCPU);
+          return torch::softmax(checkpoint->network->forward(normaliser(toUnitFloat(pixels))).logits, 1).contiguous();
+        },
+        [](Napi::Env env, torch::Tensor& probabilities) -> Napi::Value {
+          Napi::Float32Array out = Napi::Float32Array::New(env, probabilities.numel());
+          std::copy_n(probabilities.data_ptr<float>(), probabilities.numel(), out.Data());
+          return out;
+        });
+  });
+}
+
+Napi::Value loadCheckpoint(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsString()) throw std::invalid_argument("loadCheckpoint(path) needs a path");
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    return runAsync<std::shared_ptr<const Checkpoint>>(
+        env, [path]() { return std::make_shared<const Checkpoint>(fer::loadCheckpoint(path)); },
+        [](Napi::Env env, std::shared_ptr<const Checkpoint>& checkpoint) -> Napi::Value {
+          return Model::wrap(env, checkpoint);
+        });
+  });
+}
+
+}  // namespace fer::js

@@ -1,0 +1,31 @@
+#pragma once
+// A checkpoint loaded into memory, for inference from JS: loadCheckpoint(path) → Model.
+#include <memory>
+
+#include <napi.h>
+
+#include "checkpoint.h"
+
+namespace fer::js {
+
+class Model : public Napi::ObjectWrap<Model> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  /** Wraps an already loaded checkpoint in a new JS Model. */
+  static Napi::Object wrap(Napi::Env env, std::shared_ptr<const Checkpoint> checkpoint);
+
+  explicit Model(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value spec(const Napi::CallbackInfo& info);
+  Napi::Value metadata(const Napi::CallbackInfo& info);
+  Napi::Value normalisation(const Napi::CallbackInfo& info);
+  /** predict(images: Uint8Array N×C×S×S) → Promise<Float32Array N×classes probabilities>. */
+  Napi::Value predict(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<const Checkpoint> checkpoint_;
+};
+
+Napi::Value loadCheckpoint(const Napi::CallbackInfo& info);
+
+}  // namespace fer::js

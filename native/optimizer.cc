@@ -1,0 +1,97 @@
+#include "optimizer.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <torch/optim/adagrad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/rmsprop.h>
+#include <torch/optim/sgd.h>
+
+namespace fer {
+
+namespace {
+struct Entry {
+  OptimizerKind kind;
+  const char* name;
+};
+constexpr Entry kOptimizers[] = {
+    {OptimizerKind::Sgdm, "sgdm"},   {OptimizerKind::RmsProp, "rmsprop"}, {OptimizerKind::Adam, "adam"},
+    {OptimizerKind::AdamW, "adamw"}, {OptimizerKind::AmsGrad, "amsgrad"}, {OptimizerKind::AdaGrad, "adagrad"},
+};
+
+void requireInRange(const char* what, double value, double low, double high, bool lowInclusive) {
+  const bool ok = std::isfinite(value) && (lowInclusive ? value >= low : value > low) && value < high;
+  if (!ok) {
+    throw std::invalid_argument(std::string(what) + " must be in " + (lowInclusive ? "[" : "(") + std::to_string(low) +
+                                ", " + std::to_string(high) + ") (got " + std::to_string(value) + ")");
+  }
+}
+}  // namespace
+
+const std::vector<std::string>& optimizerNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const auto& entry : kOptimizers) all.emplace_back(entry.name);
+    return all;
+  }();
+  return names;
+}
+
+std::string optimizerName(OptimizerKind kind) {
+  for (const auto& entry : kOptimizers) {
+    if (entry.kind == kind) return entry.name;
+  }
+  throw std::logic_error("unhandled optimizer kind");
+}
+
+OptimizerKind parseOptimizer(const std::string& name) {
+  for (const auto& entry : kOptimizers) {
+    if (name == entry.name) return entry.kind;
+  }
+  std::string choices;
+  for (const auto& entry : kOptimizers) choices += (choices.empty() ? "" : ", ") + std::string(entry.name);
+  throw std::invalid_argument("unknown optimizer '" + name + "' (choose one of " + choices + ")");
+}
+
+void validate(const OptimizerSpec& spec) {
+  // An enormous learning rate is allowed on purpose: divergence is a result, not an error.
+  requireInRange("learningRate", spec.learningRate, 0.0, 1e12, false);
+  requireInRange("weightDecay", spec.weightDecay, 0.0, 1.0, true);
+  requireInRange("momentum", spec.momentum, 0.0, 1.0, true);
+  requireInRange("alpha", spec.alpha, 0.0, 1.0, true);
+  requireInRange("beta1", spec.beta1, 0.0, 1.0, true);
+  requireInRange("beta2", spec.beta2, 0.0, 1.0, true);
+  requireInRange("epsilon", spec.epsilon, 0.0, 1.0, false);
+}
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& s, const std::vector<torch::Tensor>& params) {
+  namespace optim = torch::optim;
+  validate(s);
+  switch (s.kind) {
+    case OptimizerKind::Sgdm:
+      return std::make_unique<optim::SGD>(
+          params, optim::SGDOptions(s.learningRate).momentum(s.momentum).weight_decay(s.weightDecay));
+    case OptimizerKind::RmsProp:
+      return std::make_unique<optim::RMSprop>(
+          params, optim::RMSpropOptions(s.learningRate).alpha(s.alpha).eps(s.epsilon).weight_decay(s.weightDecay));
+    case OptimizerKind::Adam:
+    case OptimizerKind::AmsGrad:
+      return std::make_unique<optim::Adam>(params, optim::AdamOptions(s.learningRate)
+                                                       .betas({s.beta1, s.beta2})
+                                                       .eps(s.epsilon)
+                                                       .weight_decay(s.weightDecay)
+                                                       .amsgrad(s.kind == OptimizerKind::AmsGrad));
+    case OptimizerKind::AdamW:
+      return std::make_unique<optim::AdamW>(
+          params,
+          optim::AdamWOptions(s.learningRate).betas({s.beta1, s.beta2}).eps(s.epsilon).weight_decay(s.weightDecay));
+    case OptimizerKind::AdaGrad:
+      return std::make_unique<optim::Adagrad>(
+          params, optim::AdagradOptions(s.learningRate).eps(1e-10).weight_decay(s.weightDecay));
+  }
+  throw std::logic_error("unhandled optimizer kind");
+}
+
+}  // namespace fer

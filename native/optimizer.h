@@ -1,0 +1,34 @@
+#pragma once
+// The swappable optimizer, with MATLAB's defaults where the paper used MATLAB.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/optim/optimizer.h>
+
+namespace fer {
+
+enum class OptimizerKind { Sgdm, RmsProp, Adam, AdamW, AmsGrad, AdaGrad };
+
+struct OptimizerSpec {
+  OptimizerKind kind = OptimizerKind::Adam;
+  double learningRate = 1e-4;
+  double weightDecay = 1e-4;  // L2 (decoupled for adamw)
+  double momentum = 0.9;      // sgdm
+  double alpha = 0.9;         // rmsprop's squared-gradient decay (MATLAB's 0.9, not PyTorch's 0.99)
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+};
+
+const std::vector<std::string>& optimizerNames();
+std::string optimizerName(OptimizerKind kind);
+/** Throws std::invalid_argument naming the choices when `name` is unknown. */
+OptimizerKind parseOptimizer(const std::string& name);
+/** Throws std::invalid_argument naming the first value out of range. */
+void validate(const OptimizerSpec& spec);
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec,
+                                                       const std::vector<torch::Tensor>& parameters);
+
+}  // namespace fer

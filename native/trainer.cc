@@ -1,0 +1,277 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+#include <random>
+
+#include <torch/nn/functional/loss.h>
+
+#include "checkpoint.h"
+#include "device.h"
+#include "normalisation.h"
+
+namespace fer {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// libtorch draws initial weights and dropout masks from its global generator; building
+// under one lock after seeding it keeps a seed's network the same whatever else runs.
+std::mutex& globalGeneratorLock() {
+  static std::mutex lock;
+  return lock;
+}
+
+std::vector<int64_t> toVector(const torch::Tensor& indices) {
+  const torch::Tensor t = indices.to(torch::kLong).contiguous();
+  return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+}
+
+void requireIndicesInRange(const torch::Tensor& indices, int64_t count, const char* what) {
+  if (indices.numel() == 0) throw std::invalid_argument(std::string(what) + " is empty");
+  const int64_t low = indices.min().item<int64_t>(), high = indices.max().item<int64_t>();
+  if (low < 0 || high >= count) {
+    throw std::invalid_argument(std::string(what) + " holds index " + std::to_string(low < 0 ? low : high) +
+                                ", outside the " + std::to_string(count) + " images");
+  }
+}
+
+struct Evaluation {
+  double loss = 0, accuracy = 0;
+  torch::Tensor confusion;  // int64 classes×classes on the CPU
+};
+
+class Trial {
+ public:
+  Trial(const TrainConfig& config, const TrainData& data, const std::atomic<bool>& cancelled,
+        const std::function<void(const ProgressEvent&)>& onProgress)
+      : config_(config),
+        data_(data),
+        cancelled_(cancelled),
+        onProgress_(onProgress),
+        device_(resolveDevice(config.device)),
+        trainOrder_(toVector(data.trainIndices)),
+        statistics_(channelStatistics(data.images, data.trainIndices)),
+        normaliser_(statistics_, device_),
+        rng_(config.seed) {
+    {
+      std::lock_guard<std::mutex> lock(globalGeneratorLock());
+      torch::manual_seed(config.seed);
+      network_ = buildNetwork(config.network);
+    }
+    network_->to(device_);
+    optimizer_ = makeOptimizer(config.optimizer, network_->parameters());
+    labelsOnDevice_ = data.labels.to(device_);
+  }
+
+  TrainResult run() {
+    const auto start = Clock::now();
+    TrainResult result;
+    result.device = describeDevice(device_);
+    result.mean = statistics_.mean;
+    result.std = statistics_.std;
+    result.parameters = countParameters(*network_);
+    double trainingSeconds = 0;
+    int64_t imagesTrained = 0;
+    Evaluation last;
+    for (int64_t epoch = 1; epoch <= config_.epochs; ++epoch) {
+      const auto epochStart = Clock::now();
+      EpochRecord record;
+      record.epoch = epoch;
+      const bool finite = trainEpoch(epoch, record, imagesTrained);
+      trainingSeconds += secondsSince(epochStart);
+      if (!finite) {
+        result.diverged = true;
+        break;
+      }
+      last = evaluate();
+      record.validationLoss = last.loss;
+      record.validationAccuracy = last.accuracy;
+      record.seconds = secondsSince(epochStart);
+      result.history.push_back(record);
+      if (result.bestEpoch == 0 || record.validationAccuracy > result.bestValidationAccuracy) {
+        result.bestEpoch = epoch;
+        result.bestValidationAccuracy = record.validationAccuracy;
+      }
+      ProgressEvent event;
+      event.kind = ProgressEvent::Kind::Epoch;
+      event.epoch = epoch;
+      event.epochs = config_.epochs;
+      event.record = record;
+      event.imagesPerSecond = imagesTrained / std::max(trainingSeconds, 1e-9);
+      onProgress_(event);
+    }
+    const int64_t classes = config_.network.classes;
+    const torch::Tensor confusion =
+        last.confusion.defined() ? last.confusion : torch::zeros({classes, classes}, torch::kLong);
+    result.confusion = toVector(confusion.flatten());
+    result.imagesPerSecond = imagesTrained / std::max(trainingSeconds, 1e-9);
+    if (!config_.checkpointPath.empty() && !result.diverged) {
+      saveCheckpoint(config_.checkpointPath,
+                     Checkpoint{config_.network, statistics_.mean, statistics_.std, config_.checkpointMetadata, network_});
+    }
+    result.seconds = secondsSince(start);
+    return result;
+  }
+
+ private:
+  torch::Tensor batchOfImages(const torch::Tensor& indices) {
+    // index_select on the host tensor copies just this batch; the set itself stays put.
+    return toUnitFloat(data_.images.index_select(0, indices).to(device_, /*non_blocking=*/true));
+  }
+
+  /** Returns false when the loss stopped being finite. */
+  bool trainEpoch(int64_t epoch, EpochRecord& record, int64_t& imagesTrained) {
+    network_->train();
+    std::shuffle(trainOrder_.begin(), trainOrder_.end(), rng_);
+    const int64_t count = static_cast<int64_t>(trainOrder_.size());
+    const int64_t batches = (count + config_.batchSize - 1) / config_.batchSize;
+    const torch::Tensor order = torch::tensor(trainOrder_, torch::kLong);
+    // A CPU loss is already on the host, so checking it every batch costs nothing; on a GPU
+    // the check waits for the device, so it happens only where a number is reported anyway.
+    const bool checkEveryBatch = device_.is_cpu();
+    torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
+    torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+    int64_t seen = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      if (cancelled_.load()) throw TrainingCancelled();
+      const int64_t from = b * config_.batchSize, to = std::min(count, from + config_.batchSize);
+      // Batch norm cannot train on one sample; a final batch of one is left for the next epoch.
+      if (to - from < 2 && b > 0) break;
+      const torch::Tensor indices = order.slice(0, from, to);
+      const torch::Tensor x = normaliser_(augmentBatch(batchOfImages(indices), config_.augment, rng_));
+      const torch::Tensor y = labelsOnDevice_.index_select(0, indices.to(device_));
+      const NetworkOutput out = network_->forward(x);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(out.logits, y);
+      for (const auto& aux : out.aux) loss = loss + 0.3 * torch::nn::functional::cross_entropy(aux, y);
+      optimizer_->zero_grad();
+      loss.backward();
+      optimizer_->step();
+
+      const int64_t n = to - from;
+      lossSum += loss.detach().to(torch::kDouble) * static_cast<double>(n);
+      correct += out.logits.detach().argmax(1).eq(y).sum();
+      seen += n;
+      imagesTrained += n;
+      const bool report = config_.progressEveryBatches > 0 && (b + 1) % config_.progressEveryBatches == 0;
+      if (checkEveryBatch || report) {
+        const double value = loss.item<double>();
+        if (!std::isfinite(value)) return false;
+        if (report) {
+          ProgressEvent event;
+          event.kind = ProgressEvent::Kind::Batch;
+          event.epoch = epoch;
+          event.epochs = config_.epochs;
+          event.batch = b + 1;
+          event.batches = batches;
+          event.loss = value;
+          onProgress_(event);
+        }
+      }
+    }
+    record.trainLoss = lossSum.item<double>() / std::max<int64_t>(seen, 1);
+    record.trainAccuracy = static_cast<double>(correct.item<int64_t>()) / std::max<int64_t>(seen, 1);
+    return std::isfinite(record.trainLoss);
+  }
+
+  Evaluation evaluate() {
+    torch::NoGradGuard noGrad;
+    network_->eval();
+    const int64_t classes = config_.network.classes;
+    const torch::Tensor indices = data_.validationIndices;
+    const int64_t count = indices.numel();
+    torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
+    torch::Tensor pairs = torch::zeros({classes * classes}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+    const int64_t batch = std::max<int64_t>(config_.batchSize, 64);
+    for (int64_t from = 0; from < count; from += batch) {
+      if (cancelled_.load()) throw TrainingCancelled();
+      const torch::Tensor slice = indices.slice(0, from, std::min(count, from + batch));
+      const torch::Tensor x = normaliser_(batchOfImages(slice));
+      const torch::Tensor y = labelsOnDevice_.index_select(0, slice.to(device_));
+      const torch::Tensor logits = network_->forward(x).logits;
+      lossSum += torch::nn::functional::cross_entropy(
+                     logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                     .to(torch::kDouble);
+      pairs += torch::bincount(y * classes + logits.argmax(1), {}, classes * classes);
+    }
+    Evaluation evaluation;
+    evaluation.confusion = pairs.view({classes, classes}).cpu();
+    evaluation.loss = lossSum.item<double>() / static_cast<double>(count);
+    evaluation.accuracy = static_cast<double>(evaluation.confusion.diagonal().sum().item<int64_t>()) / count;
+    return evaluation;
+  }
+
+  const TrainConfig& config_;
+  const TrainData& data_;
+  const std::atomic<bool>& cancelled_;
+  const std::function<void(const ProgressEvent&)>& onProgress_;
+  torch::Device device_;
+  std::vector<int64_t> trainOrder_;
+  ChannelStatistics statistics_;
+  Normaliser normaliser_;
+  std::mt19937_64 rng_;
+  std::shared_ptr<Network> network_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  torch::Tensor labelsOnDevice_;
+};
+}  // namespace
+
+void validate(const TrainConfig& config, const TrainData& data) {
+  validate(config.network);
+  validate(config.optimizer);
+  if (config.batchSize < 2 || config.batchSize > 65536) {
+    throw std::invalid_argument("batchSize must be between 2 and 65536 (got " + std::to_string(config.batchSize) + ")");
+  }
+  if (config.epochs < 1 || config.epochs > 100000) {
+    throw std::invalid_argument("epochs must be between 1 and 100000 (got " + std::to_string(config.epochs) + ")");
+  }
+  if (config.augment.padding < 0 || config.augment.padding > config.network.size) {
+    throw std::invalid_argument("cropPadding must be between 0 and the input size (got " +
+                                std::to_string(config.augment.padding) + ")");
+  }
+  if (config.progressEveryBatches < 0) {
+    throw std::invalid_argument("progressEveryBatches must not be negative (got " +
+                                std::to_string(config.progressEveryBatches) + ")");
+  }
+  const auto& images = data.images;
+  const NetworkSpec& spec = config.network;
+  if (images.dim() != 4 || images.scalar_type() != torch::kByte || images.size(1) != spec.channels ||
+      images.size(2) != spec.size || images.size(3) != spec.size) {
+    throw std::invalid_argument("images must be uint8 N×" + std::to_string(spec.channels) + "×" +
+                                std::to_string(spec.size) + "×" + std::to_string(spec.size));
+  }
+  const int64_t count = images.size(0);
+  if (data.labels.numel() != count) {
+    throw std::invalid_argument("labels has " + std::to_string(data.labels.numel()) + " entries for " +
+                                std::to_string(count) + " images");
+  }
+  if (count > 0) {
+    const int64_t low = data.labels.min().item<int64_t>(), high = data.labels.max().item<int64_t>();
+    if (low < 0 || high >= spec.classes) {
+      throw std::invalid_argument("labels holds class " + std::to_string(low < 0 ? low : high) + ", outside 0.." +
+                                  std::to_string(spec.classes - 1));
+    }
+  }
+  requireIndicesInRange(data.trainIndices, count, "trainIndices");
+  requireIndicesInRange(data.validationIndices, count, "validationIndices");
+  if (data.trainIndices.numel() < 2) throw std::invalid_argument("trainIndices needs at least 2 images");
+}
+
+TrainResult train(const TrainConfig& config, const TrainData& data, const std::atomic<bool>& cancelled,
+                  const std::function<void(const ProgressEvent&)>& onProgress) {
+  validate(config, data);
+  const int threads = applyThreadCount(config.threads);
+  Trial trial(config, data, cancelled, onProgress);
+  TrainResult result = trial.run();
+  result.threads = threads;
+  return result;
+}
+
+}  // namespace fer
