@@ -1,0 +1,45 @@
+import type { CommandModule } from 'yargs';
+
+import { UsageError } from '../../errors';
+import { MODELS, type ModelName } from '../../names';
+import { summariseModels } from '../../networks';
+import { choiceListFlag, integerFlag } from '../arguments';
+import type { GlobalArguments } from '../main';
+import { engineering, groupDigits, printJson, printTable } from '../output';
+
+interface ModelsArguments extends GlobalArguments {
+  classes: number;
+  channels: number;
+  size: number;
+  models: ModelName[];
+}
+
+export const modelsCommand: CommandModule<GlobalArguments, ModelsArguments> = {
+  command: 'models',
+  describe: "each network's parameters, MACs per image and minimum input size",
+  builder: (yargs) =>
+    yargs
+      .option('classes', { requiresArg: true, default: 7, describe: 'output classes', coerce: integerFlag('classes', 2, 100000) })
+      .option('channels', { requiresArg: true, default: 3, describe: '1 (grey) or 3 (colour)', coerce: integerFlag('channels', 1, 3) })
+      .option('size', { requiresArg: true, default: 224, describe: 'square input size in pixels', coerce: integerFlag('size', 1, 4096) })
+      .option('models', {
+        type: 'string',
+        default: MODELS.join(','),
+        describe: 'networks to list, comma-separated',
+        coerce: choiceListFlag('models', MODELS),
+      }),
+  handler: async (args) => {
+    const channels = args.channels === 1 ? 1 : args.channels === 3 ? 3 : undefined;
+    if (channels === undefined) throw new UsageError(`--channels must be 1 or 3 (got '${args.channels}')`);
+    const models = await summariseModels({ classes: args.classes, channels, size: args.size }, args.models);
+    if (args.json) {
+      printJson({ classes: args.classes, channels, size: args.size, models });
+      return;
+    }
+    printTable(
+      ['model', 'parameters', 'MACs/image', 'min size'],
+      models.map((m) => [m.name, groupDigits(m.parameters), m.macs === null ? `size < ${m.minSize}` : engineering(m.macs), String(m.minSize)]),
+      [false, true, true, true],
+    );
+  },
+};

@@ -1,0 +1,47 @@
+/** `fer-ga <command>`: argument parsing, exit codes, and one clear line for every failure. */
+import yargs from 'yargs';
+
+import { isAbortError, isUsageError } from '../errors';
+import { infoCommand } from './commands/info';
+import { modelsCommand } from './commands/models';
+
+export interface GlobalArguments {
+  json: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`fer-ga: ${message.split('\n')[0]}\n`);
+  process.exit(code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const parser = yargs(argv)
+    .scriptName('fer-ga')
+    .usage('$0 <command> [options]\n\nChoose the activation and optimizer of a CNN for a facial-expression data set.')
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout; logs on stderr' })
+    .command(infoCommand)
+    .command(modelsCommand)
+    .demandCommand(1, 'name a command (fer-ga --help lists them)')
+    .strict()
+    .recommendCommands()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    // Usage mistakes (unknown flag, missing command) are one line and exit code 2.
+    .fail((message, error) => {
+      // yargs re-wraps errors thrown while checking flags (coerce) as YError.
+      if (error && !isUsageError(error) && error.name !== 'YError') throw error;
+      fail(message ?? error?.message ?? 'bad usage', EXIT_USAGE);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    if (isUsageError(error)) fail((error as Error).message, EXIT_USAGE);
+    if (isAbortError(error)) fail('stopped', EXIT_FAILURE);
+    fail(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
+  }
+}

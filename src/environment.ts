@@ -1,0 +1,72 @@
+/** What this installation runs on: the facts `fer-ga info` prints. */
+import fs from 'fs';
+import path from 'path';
+
+import { loadBinding } from './native';
+import type { NativeInfo } from './native';
+
+export interface EnvironmentInfo {
+  version: string;
+  node: string;
+  addon: string;
+  libtorch: string;
+  cuda: NativeInfo['cuda'];
+  threads: number;
+  cores: number;
+  openmp: boolean;
+  mkldnn: boolean;
+  /** The BLAS library libtorch really calls (Debian's libtorch uses whatever libblas.so.3 is selected). */
+  blas: string | null;
+  opencv: { available: boolean; detail: string };
+  models: NativeInfo['models'];
+  activations: NativeInfo['activations'];
+  optimizers: NativeInfo['optimizers'];
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** Reads the mapped libraries of this process: the BLAS that libtorch was linked to at load. */
+function loadedBlas(): string | null {
+  try {
+    const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+    const match = /\s(\/\S*(?:openblas|libblas|libmkl_rt|libblis)\S*\.so[^\s]*)/.exec(maps);
+    return match ? fs.realpathSync(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function opencvAvailability(): { available: boolean; detail: string } {
+  try {
+    return { available: true, detail: require.resolve('@u4/opencv4nodejs') };
+  } catch {
+    return {
+      available: false,
+      detail: 'not installed: preprocessing images needs `sudo apt-get install libopencv-dev` then `npm run setup`',
+    };
+  }
+}
+
+export function environmentInfo(): EnvironmentInfo {
+  const { binding, file } = loadBinding();
+  const info = binding.info();
+  return {
+    version: packageVersion(),
+    node: process.version,
+    addon: file,
+    libtorch: info.libtorch,
+    cuda: info.cuda,
+    threads: info.defaultThreads,
+    cores: info.cores,
+    openmp: info.openmp,
+    mkldnn: info.mkldnn,
+    blas: loadedBlas(),
+    opencv: opencvAvailability(),
+    models: info.models,
+    activations: info.activations,
+    optimizers: info.optimizers,
+  };
+}

@@ -1,0 +1,10 @@
+/** The names used everywhere: CLI flags, JSON output, the database. The native addon owns the lists; these mirror them for types. */
+
+export const MODELS = ['alexnet', 'googlenet', 'vgg16', 'resnet50'] as const;
+export type ModelName = (typeof MODELS)[number];
+
+export const ACTIVATIONS = ['relu', 'leaky-relu', 'clipped-relu', 'elu', 'gelu', 'silu'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+export const OPTIMIZERS = ['sgdm', 'rmsprop', 'adam', 'adamw', 'amsgrad', 'adagrad'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
