@@ -108,7 +108,8 @@ if (require.main === module) {
       const value = {
         include: torch.include,
         libdir: [torch.libDir],
-        libs: torch.libs.map((l) => `-l${l}`).concat([`-Wl,-rpath,${torch.libDir}`]),
+        // --no-as-needed: nothing calls libtorch_cuda directly, yet loading it registers CUDA.
+        libs: ['-Wl,--no-as-needed', ...torch.libs.map((l) => `-l${l}`), '-Wl,--as-needed', `-Wl,-rpath,${torch.libDir}`],
         defines: torch.defines,
       }[key];
       if (!value) throw new Error(`--gyp needs one of include, libdir, libs, defines (got ${key})`);
