@@ -4,48 +4,40 @@
 
 #include <torch/nn/modules/activation.h>
 
+#include "name_table.h"
+
 namespace fer {
 
 namespace {
-struct Entry {
-  ActivationKind kind;
-  const char* name;
-  double defaultParameter;
-};
-constexpr Entry kActivations[] = {
-    {ActivationKind::Relu, "relu", 0.0},          {ActivationKind::LeakyRelu, "leaky-relu", 0.01},
-    {ActivationKind::ClippedRelu, "clipped-relu", 10.0}, {ActivationKind::Elu, "elu", 1.0},
-    {ActivationKind::Gelu, "gelu", 0.0},          {ActivationKind::Silu, "silu", 0.0},
-};
-
-const Entry& entryOf(ActivationKind kind) {
-  for (const auto& entry : kActivations) {
-    if (entry.kind == kind) return entry;
-  }
-  throw std::logic_error("unhandled activation kind");
+const NameTable<ActivationKind>& table() {
+  static const NameTable<ActivationKind> names(
+      "activation", {{ActivationKind::Relu, "relu"},
+                     {ActivationKind::LeakyRelu, "leaky-relu"},
+                     {ActivationKind::ClippedRelu, "clipped-relu"},
+                     {ActivationKind::Elu, "elu"},
+                     {ActivationKind::Gelu, "gelu"},
+                     {ActivationKind::Silu, "silu"}});
+  return names;
 }
 }  // namespace
 
-const std::vector<std::string>& activationNames() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all;
-    for (const auto& entry : kActivations) all.emplace_back(entry.name);
-    return all;
-  }();
-  return names;
-}
+const std::vector<std::string>& activationNames() { return table().names(); }
 
-std::string activationName(ActivationKind kind) { return entryOf(kind).name; }
+std::string activationName(ActivationKind kind) { return table().nameOf(kind); }
 
-double defaultActivationParameter(ActivationKind kind) { return entryOf(kind).defaultParameter; }
+ActivationKind parseActivation(const std::string& name) { return table().parse(name); }
 
-ActivationKind parseActivation(const std::string& name) {
-  for (const auto& entry : kActivations) {
-    if (name == entry.name) return entry.kind;
+double defaultActivationParameter(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::LeakyRelu:
+      return 0.01;
+    case ActivationKind::ClippedRelu:
+      return 10.0;
+    case ActivationKind::Elu:
+      return 1.0;
+    default:
+      return 0.0;
   }
-  std::string choices;
-  for (const auto& entry : kActivations) choices += (choices.empty() ? "" : ", ") + std::string(entry.name);
-  throw std::invalid_argument("unknown activation '" + name + "' (choose one of " + choices + ")");
 }
 
 torch::nn::AnyModule makeActivation(const ActivationSpec& spec) {

@@ -6,54 +6,42 @@
 #include "models/googlenet.h"
 #include "models/resnet.h"
 #include "models/vgg.h"
+#include "name_table.h"
 
 namespace fer {
 
 namespace {
-struct Entry {
-  Architecture architecture;
-  const char* name;
-  int64_t minimumSize;  // found by shape arithmetic, checked by the tests at the boundary
-  std::shared_ptr<Network> (*make)(const NetworkSpec&);
-};
-constexpr Entry kArchitectures[] = {
-    {Architecture::AlexNet, "alexnet", 63, &makeAlexNet},
-    {Architecture::GoogLeNet, "googlenet", 15, &makeGoogLeNet},
-    {Architecture::Vgg16, "vgg16", 32, &makeVgg16},
-    {Architecture::ResNet50, "resnet50", 1, &makeResNet50},
-};
-
-const Entry& entryOf(Architecture architecture) {
-  for (const auto& entry : kArchitectures) {
-    if (entry.architecture == architecture) return entry;
-  }
-  throw std::logic_error("unhandled architecture");
+const NameTable<Architecture>& table() {
+  static const NameTable<Architecture> names("model", {{Architecture::AlexNet, "alexnet"},
+                                                       {Architecture::GoogLeNet, "googlenet"},
+                                                       {Architecture::Vgg16, "vgg16"},
+                                                       {Architecture::ResNet50, "resnet50"}});
+  return names;
 }
 
 constexpr int64_t kMaximumSize = 4096;
 }  // namespace
 
-const std::vector<std::string>& architectureNames() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all;
-    for (const auto& entry : kArchitectures) all.emplace_back(entry.name);
-    return all;
-  }();
-  return names;
-}
+const std::vector<std::string>& architectureNames() { return table().names(); }
 
-std::string architectureName(Architecture architecture) { return entryOf(architecture).name; }
+std::string architectureName(Architecture architecture) { return table().nameOf(architecture); }
 
-Architecture parseArchitecture(const std::string& name) {
-  for (const auto& entry : kArchitectures) {
-    if (name == entry.name) return entry.architecture;
+Architecture parseArchitecture(const std::string& name) { return table().parse(name); }
+
+int64_t minimumInputSize(Architecture architecture) {
+  // Found by shape arithmetic; the tests check each against torchvision at the boundary.
+  switch (architecture) {
+    case Architecture::AlexNet:
+      return 63;
+    case Architecture::GoogLeNet:
+      return 15;
+    case Architecture::Vgg16:
+      return 32;
+    case Architecture::ResNet50:
+      return 1;
   }
-  std::string choices;
-  for (const auto& entry : kArchitectures) choices += (choices.empty() ? "" : ", ") + std::string(entry.name);
-  throw std::invalid_argument("unknown model '" + name + "' (choose one of " + choices + ")");
+  throw std::logic_error("unhandled architecture");
 }
-
-int64_t minimumInputSize(Architecture architecture) { return entryOf(architecture).minimumSize; }
 
 void validate(const NetworkSpec& spec) {
   const std::string model = architectureName(spec.architecture);
@@ -92,7 +80,17 @@ void validate(const NetworkSpec& spec) {
 
 std::shared_ptr<Network> buildNetwork(const NetworkSpec& spec) {
   validate(spec);
-  return entryOf(spec.architecture).make(spec);
+  switch (spec.architecture) {
+    case Architecture::AlexNet:
+      return makeAlexNet(spec);
+    case Architecture::GoogLeNet:
+      return makeGoogLeNet(spec);
+    case Architecture::Vgg16:
+      return makeVgg16(spec);
+    case Architecture::ResNet50:
+      return makeResNet50(spec);
+  }
+  throw std::logic_error("unhandled architecture");
 }
 
 int64_t countParameters(torch::nn::Module& module) {

@@ -9,17 +9,21 @@
 #include <torch/optim/rmsprop.h>
 #include <torch/optim/sgd.h>
 
+#include "name_table.h"
+
 namespace fer {
 
 namespace {
-struct Entry {
-  OptimizerKind kind;
-  const char* name;
-};
-constexpr Entry kOptimizers[] = {
-    {OptimizerKind::Sgdm, "sgdm"},   {OptimizerKind::RmsProp, "rmsprop"}, {OptimizerKind::Adam, "adam"},
-    {OptimizerKind::AdamW, "adamw"}, {OptimizerKind::AmsGrad, "amsgrad"}, {OptimizerKind::AdaGrad, "adagrad"},
-};
+const NameTable<OptimizerKind>& table() {
+  static const NameTable<OptimizerKind> names(
+      "optimizer", {{OptimizerKind::Sgdm, "sgdm"},
+                    {OptimizerKind::RmsProp, "rmsprop"},
+                    {OptimizerKind::Adam, "adam"},
+                    {OptimizerKind::AdamW, "adamw"},
+                    {OptimizerKind::AmsGrad, "amsgrad"},
+                    {OptimizerKind::AdaGrad, "adagrad"}});
+  return names;
+}
 
 void requireInRange(const char* what, double value, double low, double high, bool lowInclusive) {
   const bool ok = std::isfinite(value) && (lowInclusive ? value >= low : value > low) && value < high;
@@ -30,30 +34,11 @@ void requireInRange(const char* what, double value, double low, double high, boo
 }
 }  // namespace
 
-const std::vector<std::string>& optimizerNames() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all;
-    for (const auto& entry : kOptimizers) all.emplace_back(entry.name);
-    return all;
-  }();
-  return names;
-}
+const std::vector<std::string>& optimizerNames() { return table().names(); }
 
-std::string optimizerName(OptimizerKind kind) {
-  for (const auto& entry : kOptimizers) {
-    if (entry.kind == kind) return entry.name;
-  }
-  throw std::logic_error("unhandled optimizer kind");
-}
+std::string optimizerName(OptimizerKind kind) { return table().nameOf(kind); }
 
-OptimizerKind parseOptimizer(const std::string& name) {
-  for (const auto& entry : kOptimizers) {
-    if (name == entry.name) return entry.kind;
-  }
-  std::string choices;
-  for (const auto& entry : kOptimizers) choices += (choices.empty() ? "" : ", ") + std::string(entry.name);
-  throw std::invalid_argument("unknown optimizer '" + name + "' (choose one of " + choices + ")");
-}
+OptimizerKind parseOptimizer(const std::string& name) { return table().parse(name); }
 
 void validate(const OptimizerSpec& spec) {
   // An enormous learning rate is allowed on purpose: divergence is a result, not an error.

@@ -151,7 +151,9 @@ class Trial {
       const NetworkOutput out = network_->forward(x);
       torch::Tensor loss = torch::nn::functional::cross_entropy(out.logits, y);
       for (const auto& aux : out.aux) loss = loss + 0.3 * torch::nn::functional::cross_entropy(aux, y);
-      optimizer_->zero_grad();
+      // Dropping the gradients instead of zeroing them saves a pass over every parameter;
+      // backward then writes them fresh.
+      network_->zero_grad(/*set_to_none=*/true);
       loss.backward();
       optimizer_->step();
 
