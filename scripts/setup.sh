@@ -37,4 +37,7 @@ case "$blas" in
        "(fix: sudo update-alternatives --config libblas.so.3-$(uname -m)-linux-gnu)" >&2 ;;
 esac
 
+# opencv4nodejs builds against the system OpenCV (never downloads one), on every core.
+export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
+export JOBS="${JOBS:-max}"
 npm ci

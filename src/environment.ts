@@ -2,6 +2,7 @@
 import fs from 'fs';
 import path from 'path';
 
+import { openCv } from './data/opencv';
 import { loadBinding } from './native';
 import type { NativeInfo } from './native';
 
@@ -41,12 +42,10 @@ function loadedBlas(): string | null {
 
 function opencvAvailability(): { available: boolean; detail: string } {
   try {
-    return { available: true, detail: require.resolve('@u4/opencv4nodejs') };
-  } catch {
-    return {
-      available: false,
-      detail: 'not installed: preprocessing images needs `sudo apt-get install libopencv-dev` then `npm run setup`',
-    };
+    const { major, minor, revision } = openCv().version;
+    return { available: true, detail: `OpenCV ${major}.${minor}.${revision} through @u4/opencv4nodejs` };
+  } catch (error) {
+    return { available: false, detail: error instanceof Error ? error.message : String(error) };
   }
 }
 

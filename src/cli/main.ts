@@ -4,6 +4,8 @@ import yargs from 'yargs';
 import { isAbortError, isUsageError } from '../errors';
 import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
+import { prepareCommand } from './commands/prepare';
+import { synthCommand } from './commands/synth';
 
 export interface GlobalArguments {
   json: boolean;
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout; logs on stderr' })
     .command(infoCommand)
     .command(modelsCommand)
+    .command(synthCommand)
+    .command(prepareCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()

@@ -21,7 +21,7 @@ export const infoCommand: CommandModule<GlobalArguments, GlobalArguments> = {
       `CUDA        ${cuda}`,
       `threads     ${info.threads} of ${info.cores} cores (OpenMP ${info.openmp ? 'yes' : 'no'}, oneDNN ${info.mkldnn ? 'yes' : 'no'})`,
       `BLAS        ${info.blas ?? 'unknown'}`,
-      `OpenCV      ${info.opencv.available ? info.opencv.detail : info.opencv.detail}`,
+      `OpenCV      ${info.opencv.detail}`,
       `models      ${info.models.map((m) => `${m.name} (≥${m.minSize} px)`).join(', ')}`,
       `activations ${info.activations.join(', ')}`,
       `optimizers  ${info.optimizers.join(', ')}`,

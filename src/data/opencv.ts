@@ -1,0 +1,33 @@
+/**
+ * opencv4nodejs is an optional dependency loaded only when pixels must be decoded or
+ * drawn, so training from a cache works on an install without OpenCV.
+ */
+import type * as OpenCv from '@u4/opencv4nodejs';
+
+import { UsageError } from '../errors';
+
+export type Cv = typeof OpenCv;
+
+let cv: Cv | undefined;
+
+export function openCv(): Cv {
+  if (cv) return cv;
+  try {
+    // Its build helper logs set-up chatter to stdout on every load; stdout is for results.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const build = require('@u4/opencv-build') as { Log?: { silence?: boolean } };
+    if (build.Log) build.Log.silence = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require('@u4/opencv4nodejs') as Cv & { default?: Cv };
+    cv = loaded.default ?? loaded;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UsageError(
+      `reading images needs OpenCV: run \`sudo apt-get install libopencv-dev opencv-data\` then \`npm run setup\` (${detail})`,
+    );
+  }
+  return cv;
+}
+
+/** Debian's opencv-data puts the Haar cascades here. */
+export const HAAR_CASCADE_DIRS = ['/usr/share/opencv4/haarcascades', '/usr/share/opencv/haarcascades', '/usr/local/share/opencv4/haarcascades'];
