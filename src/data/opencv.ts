@@ -13,6 +13,10 @@ let cv: Cv | undefined;
 export function openCv(): Cv {
   if (cv) return cv;
   try {
+    // Its memory tracking reports Mats made on libuv's worker threads to V8 from those
+    // threads, which corrupts the heap under load (a fatal GC check); we read with the
+    // async functions, so it must be off. Read once, when the module loads.
+    process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING ??= '1';
     // Its build helper logs set-up chatter to stdout on every load; stdout is for results.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const build = require('@u4/opencv-build') as { Log?: { silence?: boolean } };

@@ -65,7 +65,8 @@ function faceSquare(face: Box, width: number, height: number, margin: number): B
   return { x, y, width: side, height: side };
 }
 
-async function decode(cv: Cv, record: ImageRecord): Promise<Mat> {
+/** Grey output decodes straight to grey: half the work of decoding colour and converting. */
+async function decode(cv: Cv, record: ImageRecord, color: ColorMode): Promise<Mat> {
   if (record.video) {
     const capture = new cv.VideoCapture(record.path);
     try {
@@ -76,7 +77,7 @@ async function decode(cv: Cv, record: ImageRecord): Promise<Mat> {
       capture.release();
     }
   }
-  return cv.imreadAsync(record.path, cv.IMREAD_COLOR);
+  return cv.imreadAsync(record.path, color === 'grey' ? cv.IMREAD_GRAYSCALE : cv.IMREAD_COLOR);
 }
 
 /** HWC (BGR or grey) bytes → CHW (RGB or grey) at `offset` of `out`. */
@@ -116,7 +117,7 @@ export async function preprocessImages(
     const record = records[index];
     let image: Mat | undefined;
     try {
-      image = await decode(cv, record);
+      image = await decode(cv, record, color);
     } catch (error) {
       // OpenCV reports an unreadable file as an "empty Mat"; anything else is worth quoting.
       const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
