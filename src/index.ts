@@ -1,4 +1,6 @@
-/** fer-ga as a library: networks, training and checkpoints. */
+/** fer-ga as a library: networks, training, data sets, the GA and its store. */
+import { Store } from './store/store';
+
 export { MODELS, ACTIVATIONS, OPTIMIZERS } from './names';
 export type { ModelName, ActivationName, OptimizerName } from './names';
 export { trainNetwork } from './train';
@@ -20,3 +22,28 @@ export type {
   TrainResult,
   TrainSettings,
 } from './native';
+
+// Data sets: index, preprocess and cache; subject-independent splits.
+export { prepareDataset, parseDatasetSpec, DATASET_KINDS } from './data/dataset';
+export type { PrepareOptions, PreparedDataset, DatasetSpec } from './data/dataset';
+export { holdOutSplit, kFoldSplits } from './data/splits';
+export type { Split } from './data/splits';
+export { writeSyntheticDataset } from './data/synthetic';
+export { readCache } from './data/cache';
+export type { PackedDataset, CacheHeader } from './data/cache';
+
+// The GA, trials and their store.
+export { Genome, PAPER_GENOME } from './ga/genome';
+export type { Gene, Genes, Chromosome } from './ga/genome';
+export { runEvolution } from './ga/evolve';
+export type { EvolveSettings, EvolveResult, EvolveEvent, FitnessSource, FitnessResult } from './ga/evolve';
+export { TableFitness, readFitnessTable } from './ga/fitness-table';
+export { runTrial, TrainingFitness, trialKey, TRIAL_DEFAULTS } from './trials';
+export type { TrialSettings, TrialOutcome } from './trials';
+export { Store } from './store/store';
+export { Random } from './random';
+
+/** Opens (creating and migrating when needed) the SQLite results file. */
+export function openStore(file = 'fer-ga.db'): Store {
+  return new Store(file);
+}

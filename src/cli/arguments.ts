@@ -29,3 +29,13 @@ export function choiceListFlag<T extends string>(flag: string, choices: readonly
     return [...new Set(items.map(one))];
   };
 }
+
+export function numberFlag(flag: string, min: number, max: number, minIncluded = false) {
+  return (value: unknown): number => {
+    const number = typeof value === 'number' ? value : Number(value);
+    if (!Number.isFinite(number) || (minIncluded ? number < min : number <= min) || number > max) {
+      throw new UsageError(`--${flag} must be a number ${minIncluded ? 'from' : 'above'} ${min} and at most ${max} (got '${String(value)}')`);
+    }
+    return number;
+  };
+}

@@ -4,8 +4,11 @@ import yargs from 'yargs';
 import { isAbortError, isUsageError } from '../errors';
 import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
+import { evolveCommand } from './commands/evolve';
+import { gridCommand } from './commands/grid';
 import { prepareCommand } from './commands/prepare';
 import { synthCommand } from './commands/synth';
+import { trainCommand } from './commands/train';
 
 export interface GlobalArguments {
   json: boolean;
@@ -29,6 +32,9 @@ export async function main(argv: string[]): Promise<void> {
     .command(modelsCommand)
     .command(synthCommand)
     .command(prepareCommand)
+    .command(trainCommand)
+    .command(gridCommand)
+    .command(evolveCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()

@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
 
-import { DEFAULT_CACHE_DIR, prepareDataset } from '../../data/dataset';
+import { DEFAULT_CACHE_DIR } from '../../data/dataset';
 import { KDEF_ANGLES } from '../../data/kdef';
-import { progressBar, type Progress } from '../../progress';
 import { choiceFlag, choiceListFlag, integerFlag } from '../arguments';
 import type { GlobalArguments } from '../main';
+import { loadDataset } from '../training-options';
 import { printJson, printTable } from '../output';
 
 interface PrepareArguments extends GlobalArguments {
@@ -34,23 +34,13 @@ export const prepareCommand: CommandModule<GlobalArguments, PrepareArguments> = 
       .option('angles', { type: 'string', requiresArg: true, default: 'S', describe: `KDEF: camera angles (${KDEF_ANGLES.join(',')})`, coerce: choiceListFlag('angles', KDEF_ANGLES) })
       .option('cache', { type: 'string', requiresArg: true, default: DEFAULT_CACHE_DIR, describe: 'cache folder' }),
   handler: async (args) => {
-    let bar: Progress | undefined;
     const started = Date.now();
-    const prepared = await prepareDataset(args.dataset, {
-      size: args.size,
-      color: args.color,
-      face: args.face,
+    const prepared = await loadDataset(args, {
       margin: args.margin,
       classes: args.classes,
       peakFrames: args['peak-frames'],
       angles: args.angles,
-      cacheDir: args.cache,
-      onProgress: (done, total) => {
-        bar ??= progressBar('preprocessing', total);
-        bar.tick(done);
-      },
     });
-    bar?.finish();
     const { header } = prepared;
     const summary = {
       dataset: header.dataset,

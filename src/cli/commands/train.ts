@@ -1,0 +1,59 @@
+import type { CommandModule } from 'yargs';
+
+import type { ActivationName, ModelName, OptimizerName } from '../../names';
+import { Store } from '../../store/store';
+import { runTrial } from '../../trials';
+import { withInterrupt } from '../interrupt';
+import type { GlobalArguments } from '../main';
+import { printJson } from '../output';
+import { activationFlag, loadDataset, logTrialEvent, modelFlag, optimizerFlag, placement, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+
+interface TrainArguments extends TrainingArguments {
+  model: ModelName;
+  activation: ActivationName;
+  optimizer: OptimizerName;
+  checkpoint?: string;
+}
+
+export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
+  command: 'train',
+  describe: 'one trial: a network with an activation and an optimizer (answered from the trial cache when it was run before)',
+  builder: (yargs) =>
+    withTrainingOptions(yargs)
+      .option('model', modelFlag())
+      .option('activation', activationFlag())
+      .option('optimizer', optimizerFlag())
+      .option('checkpoint', { type: 'string', requiresArg: true, describe: 'save the trained network (first fold) here' }) as never,
+  handler: async (args) => {
+    const packed = await loadDataset(args);
+    const store = new Store(args.db);
+    try {
+      const settings = trialSettings(args, { model: args.model, activation: args.activation, optimizer: args.optimizer });
+      const { trial, cached } = await withInterrupt((signal) =>
+        runTrial(store, packed, settings, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint }),
+      );
+      const summary = {
+        cached,
+        key: trial.key,
+        dataset: trial.dataset,
+        model: trial.model,
+        genes: trial.genes,
+        accuracy: trial.fitness,
+        diverged: trial.diverged,
+        seconds: trial.seconds,
+        device: trial.device,
+        libtorch: trial.libtorch,
+        settings: trial.settings,
+      };
+      if (args.json) printJson(summary);
+      else {
+        process.stdout.write(
+          `${trial.model} ${trial.genes.activation} + ${trial.genes.optimizer}: validation accuracy ${(trial.fitness * 100).toFixed(2)}%` +
+            `${trial.diverged ? ' (diverged)' : ''}${cached ? ' (from the trial cache)' : ''}\n`,
+        );
+      }
+    } finally {
+      store.close();
+    }
+  },
+};

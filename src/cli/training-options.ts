@@ -1,0 +1,105 @@
+/** Flags shared by the commands that train (train, grid, evolve), and turning them into settings. */
+import type { Argv } from 'yargs';
+
+import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset, type PrepareOptions } from '../data/dataset';
+import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../names';
+import { progressBar, type Progress } from '../progress';
+import { TRIAL_DEFAULTS, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
+import { choiceFlag, integerFlag, numberFlag } from './arguments';
+import type { GlobalArguments } from './main';
+
+export interface TrainingArguments extends GlobalArguments {
+  dataset: string;
+  size: number;
+  color: 'grey' | 'rgb';
+  face: 'detect' | 'none';
+  cache: string;
+  epochs: number;
+  'batch-size': number;
+  lr: number;
+  'weight-decay': number;
+  augment: boolean;
+  folds: number;
+  validation: number;
+  seed: number;
+  device: string;
+  threads: number;
+  db: string;
+}
+
+export function withTrainingOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('dataset', { type: 'string', requiresArg: true, default: 'synthetic', describe: 'synthetic, ckplus:PATH, kdef:PATH, mmi:PATH or folder:PATH' })
+    .option('size', { requiresArg: true, default: 48, describe: 'input size in pixels', coerce: integerFlag('size', 8, 1024) })
+    .option('color', { requiresArg: true, default: 'grey' as const, describe: 'grey or rgb', coerce: choiceFlag('color', ['grey', 'rgb'] as const) })
+    .option('face', { requiresArg: true, default: 'detect' as const, describe: 'detect or none', coerce: choiceFlag('face', ['detect', 'none'] as const) })
+    .option('cache', { type: 'string', requiresArg: true, default: DEFAULT_CACHE_DIR, describe: 'cache folder' })
+    .option('epochs', { requiresArg: true, default: TRIAL_DEFAULTS.epochs, describe: 'epochs a trial', coerce: integerFlag('epochs', 1, 100000) })
+    .option('batch-size', { requiresArg: true, default: TRIAL_DEFAULTS.batchSize, describe: 'mini-batch', coerce: integerFlag('batch-size', 2, 65536) })
+    .option('lr', { requiresArg: true, default: TRIAL_DEFAULTS.learningRate, describe: 'learning rate', coerce: numberFlag('lr', 0, 1e11) })
+    .option('weight-decay', { requiresArg: true, default: TRIAL_DEFAULTS.weightDecay, describe: 'L2 weight decay', coerce: numberFlag('weight-decay', 0, 1, true) })
+    .option('augment', { type: 'boolean', default: TRIAL_DEFAULTS.augment, describe: 'random crop and flip (--no-augment: off)' })
+    .option('folds', { requiresArg: true, default: TRIAL_DEFAULTS.folds, describe: 'k-fold cross-validation by subject (1: one hold-out split)', coerce: integerFlag('folds', 1, 100) })
+    .option('validation', { requiresArg: true, default: TRIAL_DEFAULTS.validationFraction, describe: 'hold-out fraction of subjects (with --folds 1)', coerce: numberFlag('validation', 0, 1) })
+    .option('seed', { requiresArg: true, default: TRIAL_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
+    .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
+    .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) })
+    .option('db', { type: 'string', requiresArg: true, default: 'fer-ga.db', describe: 'SQLite results file' });
+}
+
+export function modelFlag(name = 'model') {
+  return { requiresArg: true, default: 'resnet50' as ModelName, describe: 'network', coerce: choiceFlag(name, MODELS) } as const;
+}
+export function activationFlag() {
+  return { requiresArg: true, default: 'relu' as ActivationName, describe: 'activation', coerce: choiceFlag('activation', ACTIVATIONS) } as const;
+}
+export function optimizerFlag() {
+  return { requiresArg: true, default: 'adam' as OptimizerName, describe: 'optimizer', coerce: choiceFlag('optimizer', OPTIMIZERS) } as const;
+}
+
+/** prepareDataset with a progress bar on stderr while images are preprocessed. */
+export async function loadDataset(
+  args: Pick<TrainingArguments, 'dataset' | 'size' | 'color' | 'face' | 'cache'>,
+  extra: PrepareOptions = {},
+): Promise<PreparedDataset> {
+  let bar: Progress | undefined;
+  const prepared = await prepareDataset(args.dataset, {
+    ...extra,
+    size: args.size,
+    color: args.color,
+    face: args.face,
+    cacheDir: args.cache,
+    onProgress: (done, total) => {
+      bar ??= progressBar('preprocessing', total);
+      bar.tick(done);
+    },
+  });
+  bar?.finish();
+  return prepared;
+}
+
+export function trialSettings(args: TrainingArguments, choice: { model: ModelName; activation: ActivationName; optimizer: OptimizerName }): TrialSettings {
+  return {
+    ...choice,
+    epochs: args.epochs,
+    batchSize: args['batch-size'],
+    learningRate: args.lr,
+    weightDecay: args['weight-decay'],
+    augment: args.augment,
+    seed: args.seed,
+    folds: args.folds,
+    validationFraction: args.validation,
+  };
+}
+
+export function placement(args: TrainingArguments): TrialPlacement {
+  return { device: args.device, threads: args.threads };
+}
+
+/** One stderr line per finished epoch: long work stays visible without a TTY. */
+export function logTrialEvent(event: TrialEvent): void {
+  const s = event.settings;
+  process.stderr.write(
+    `${s.model} ${s.activation}+${s.optimizer}: fold ${event.fold}/${event.folds} epoch ${event.epoch}/${event.epochs}\n`,
+  );
+}

@@ -1,0 +1,221 @@
+/**
+ * The GA as a state machine whose whole state (population, fitness so far, generation,
+ * random-generator state, history) is saved after every step, so a killed run resumes
+ * where it stopped and ends exactly as an uninterrupted one.
+ *
+ *   init → evaluate → select → crossover → mutate → next → evaluate … → done
+ *
+ * Codes that name no choice (11 in a 2-bit gene of three choices) are never trained:
+ * they are redrawn among the valid codes right after initialisation and mutation (see
+ * repairInvalidGenes). Should one reach evaluation anyway (a resumed state from an
+ * older policy), its fitness is 0.
+ */
+import { abortError } from '../errors';
+import { Random } from '../random';
+import type { IndividualRecord, Store } from '../store/store';
+import { Genome, type Chromosome, type Gene, type Genes } from './genome';
+import { crossover, initialPopulation, mutate, mutatesIn, repairInvalidGenes, selectTopHalf } from './operators';
+
+export interface FitnessResult {
+  fitness: number;
+  /** The stored trial it came from (null for table fitness). */
+  trialKey: string | null;
+  /** True when this call trained a network (not a cache or table hit). */
+  trained: boolean;
+}
+
+export interface FitnessSource {
+  evaluate(genes: Genes): Promise<FitnessResult>;
+}
+
+export interface EvolveSettings {
+  generations: number;
+  population: number;
+  seed: number;
+  genes: Gene[];
+}
+
+export type Phase = 'init' | 'evaluate' | 'select' | 'crossover' | 'mutate' | 'next' | 'done';
+
+export interface EvolveState {
+  phase: Phase;
+  generation: number;
+  population: Chromosome[];
+  fitness: Array<number | null>;
+  trialKeys: Array<string | null>;
+  parents: Chromosome[];
+  random: number[];
+  history: Array<{ generation: number; best: number; mean: number }>;
+  evaluations: number;
+  /** Fitness of every distinct chromosome evaluated so far, by its bits. */
+  known: Record<string, number>;
+  knownTrials: Record<string, string | null>;
+}
+
+export interface EvolveResult {
+  run: number;
+  best: { genes: Genes; fitness: number };
+  generations: number;
+  evaluations: number;
+  distinct: number;
+  trainings: number;
+  history: Array<{ generation: number; best: number; mean: number }>;
+}
+
+export type EvolveEvent =
+  | { kind: 'step'; phase: Phase; generation: number }
+  | { kind: 'individual'; generation: number; position: number; genes: Genes | null; fitness: number; trained: boolean };
+
+export interface EvolveOptions {
+  store: Store;
+  run: number;
+  fitness: FitnessSource;
+  signal?: AbortSignal;
+  onEvent?: (event: EvolveEvent) => void;
+}
+
+export function initialState(settings: EvolveSettings): EvolveState {
+  return {
+    phase: 'init',
+    generation: 1,
+    population: [],
+    fitness: [],
+    trialKeys: [],
+    parents: [],
+    random: new Random(settings.seed).state(),
+    history: [],
+    evaluations: 0,
+    known: {},
+    knownTrials: {},
+  };
+}
+
+export function validateSettings(settings: EvolveSettings): void {
+  if (!Number.isInteger(settings.generations) || settings.generations < 1) throw new Error(`generations must be a positive integer (got ${settings.generations})`);
+  if (!Number.isInteger(settings.population) || settings.population < 4 || settings.population % 2 !== 0) {
+    throw new Error(`population must be an even integer of at least 4 (got ${settings.population})`);
+  }
+}
+
+function bestOf(state: EvolveState, genome: Genome): { genes: Genes; fitness: number } {
+  let best: { genes: Genes; fitness: number } | undefined;
+  for (const [bits, fitness] of Object.entries(state.known)) {
+    const genes = genome.decode(bits.split('').map(Number));
+    if (genes && (!best || fitness > best.fitness)) best = { genes, fitness };
+  }
+  if (!best) throw new Error('no valid chromosome was evaluated');
+  return best;
+}
+
+/** Runs (or resumes) run `options.run` to the end. */
+export async function runEvolution(settings: EvolveSettings, options: EvolveOptions): Promise<EvolveResult> {
+  const { store, run, fitness, signal, onEvent } = options;
+  validateSettings(settings);
+  const genome = new Genome(settings.genes);
+  const record = store.getRun<EvolveState>(run);
+  if (!record) throw new Error(`run ${run} does not exist`);
+  let state: EvolveState = record.state ?? initialState(settings);
+  let trainings = 0;
+
+  const save = (generationRows?: Parameters<Store['saveRunState']>[3]) =>
+    store.saveRunState(run, state, state.phase === 'done' ? 'done' : 'running', generationRows);
+
+  while (state.phase !== 'done') {
+    if (signal?.aborted) throw abortError();
+    const random = Random.fromState(state.random);
+    onEvent?.({ kind: 'step', phase: state.phase, generation: state.generation });
+    let generationRows: Parameters<Store['saveRunState']>[3];
+    switch (state.phase) {
+      case 'init': {
+        const population = repairInvalidGenes(genome, initialPopulation(genome, settings.population, random), random);
+        state = { ...state, population, fitness: population.map(() => null), trialKeys: population.map(() => null), phase: 'evaluate' };
+        break;
+      }
+      case 'evaluate': {
+        const position = state.fitness.findIndex((f) => f === null);
+        if (position >= 0) {
+          // One individual a step: its result is saved before the next one starts.
+          const chromosome = state.population[position];
+          const bits = genome.key(chromosome);
+          const genes = genome.decode(chromosome) ?? null;
+          let value = 0;
+          let trialKey: string | null = null;
+          let trained = false;
+          if (genes) {
+            if (bits in state.known) {
+              value = state.known[bits];
+              trialKey = state.knownTrials[bits] ?? null;
+            } else {
+              const result = await fitness.evaluate(genes);
+              value = result.fitness;
+              trialKey = result.trialKey;
+              trained = result.trained;
+              if (trained) trainings++;
+            }
+          }
+          const fitnessList = [...state.fitness];
+          fitnessList[position] = value;
+          const keys = [...state.trialKeys];
+          keys[position] = trialKey;
+          state = {
+            ...state,
+            fitness: fitnessList,
+            trialKeys: keys,
+            evaluations: state.evaluations + 1,
+            known: genes ? { ...state.known, [bits]: value } : state.known,
+            knownTrials: genes ? { ...state.knownTrials, [bits]: trialKey } : state.knownTrials,
+          };
+          onEvent?.({ kind: 'individual', generation: state.generation, position, genes, fitness: value, trained });
+          break;
+        }
+        const values = state.fitness as number[];
+        const entry = { generation: state.generation, best: Math.max(...values), mean: values.reduce((a, b) => a + b, 0) / values.length };
+        const individuals: IndividualRecord[] = state.population.map((c, i) => ({
+          position: i,
+          chromosome: genome.key(c),
+          genes: genome.decode(c) ?? null,
+          trialKey: state.trialKeys[i],
+          fitness: values[i],
+        }));
+        generationRows = { ...entry, individuals };
+        state = { ...state, history: [...state.history, entry], phase: state.generation >= settings.generations ? 'done' : 'select' };
+        break;
+      }
+      case 'select':
+        state = { ...state, parents: selectTopHalf(state.population, state.fitness as number[]), phase: 'crossover' };
+        break;
+      case 'crossover':
+        state = { ...state, population: crossover(genome, state.parents, settings.population, random), phase: 'mutate' };
+        break;
+      case 'mutate':
+        state = {
+          ...state,
+          population: mutatesIn(state.generation) ? repairInvalidGenes(genome, mutate(genome, state.population, random), random) : state.population,
+          phase: 'next',
+        };
+        break;
+      case 'next':
+        state = {
+          ...state,
+          generation: state.generation + 1,
+          parents: [],
+          fitness: state.population.map(() => null),
+          trialKeys: state.population.map(() => null),
+          phase: 'evaluate',
+        };
+        break;
+    }
+    state = { ...state, random: random.state() };
+    save(generationRows);
+  }
+
+  return {
+    run,
+    best: bestOf(state, genome),
+    generations: state.history.length,
+    evaluations: state.evaluations,
+    distinct: Object.keys(state.known).length,
+    trainings,
+    history: state.history,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The schema, as numbered migrations. PRAGMA user_version holds how many have run; a
+ * new version appends a migration and never edits an old one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE trials (
+    key         TEXT PRIMARY KEY,     -- hash of everything the result depends on
+    dataset     TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,        -- of the packed data set
+    model       TEXT NOT NULL,
+    genes       TEXT NOT NULL,        -- JSON: gene name -> choice
+    settings    TEXT NOT NULL,        -- JSON: every setting the result depends on
+    fitness     REAL NOT NULL,        -- mean final validation accuracy over the folds, 0..1
+    diverged    INTEGER NOT NULL,
+    result      TEXT NOT NULL,        -- JSON: per-fold history, confusion matrix, timing
+    seconds     REAL NOT NULL,
+    device      TEXT NOT NULL,
+    libtorch    TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT NOT NULL,        -- evolve | grid
+    dataset     TEXT NOT NULL,
+    model       TEXT,
+    settings    TEXT NOT NULL,        -- JSON
+    state       TEXT,                 -- JSON: the GA state machine, saved after every step
+    status      TEXT NOT NULL,        -- running | done
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+  CREATE TABLE generations (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    generation  INTEGER NOT NULL,
+    best        REAL NOT NULL,
+    mean        REAL NOT NULL,
+    PRIMARY KEY (run_id, generation)
+  );
+  CREATE TABLE individuals (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    generation  INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    chromosome  TEXT NOT NULL,
+    genes       TEXT,                 -- JSON; NULL when a code names no choice
+    trial_key   TEXT REFERENCES trials(key),
+    fitness     REAL NOT NULL,
+    PRIMARY KEY (run_id, generation, position)
+  );
+  `,
+];

@@ -1,0 +1,171 @@
+/**
+ * Results in one SQLite file (better-sqlite3, WAL): trials (the cache every run shares),
+ * runs with their saved GA state, generations and individuals. Every write is one
+ * transaction, so a crash loses at most the trial in flight.
+ */
+import fs from 'fs';
+import path from 'path';
+
+import Database from 'better-sqlite3';
+
+import { MIGRATIONS } from './migrations';
+
+export interface TrialRecord {
+  key: string;
+  dataset: string;
+  fingerprint: string;
+  model: string;
+  genes: Record<string, string>;
+  settings: Record<string, unknown>;
+  fitness: number;
+  diverged: boolean;
+  result: unknown;
+  seconds: number;
+  device: string;
+  libtorch: string;
+}
+
+export interface RunRecord<State = unknown> {
+  id: number;
+  kind: 'evolve' | 'grid';
+  dataset: string;
+  model: string | null;
+  settings: Record<string, unknown>;
+  state: State | null;
+  status: 'running' | 'done';
+}
+
+export interface IndividualRecord {
+  position: number;
+  chromosome: string;
+  genes: Record<string, string> | null;
+  trialKey: string | null;
+  fitness: number;
+}
+
+const now = () => new Date().toISOString();
+
+export class Store {
+  private readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`database ${this.file} has schema version ${current}, newer than this fer-ga (${MIGRATIONS.length})`);
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version]);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  findTrial(key: string): TrialRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM trials WHERE key = ?').get(key) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    return {
+      key: String(row.key),
+      dataset: String(row.dataset),
+      fingerprint: String(row.fingerprint),
+      model: String(row.model),
+      genes: JSON.parse(String(row.genes)) as Record<string, string>,
+      settings: JSON.parse(String(row.settings)) as Record<string, unknown>,
+      fitness: Number(row.fitness),
+      diverged: Boolean(row.diverged),
+      result: JSON.parse(String(row.result)) as unknown,
+      seconds: Number(row.seconds),
+      device: String(row.device),
+      libtorch: String(row.libtorch),
+    };
+  }
+
+  saveTrial(trial: TrialRecord): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO trials (key, dataset, fingerprint, model, genes, settings, fitness, diverged, result, seconds, device, libtorch, created_at)
+         VALUES (@key, @dataset, @fingerprint, @model, @genes, @settings, @fitness, @diverged, @result, @seconds, @device, @libtorch, @createdAt)`,
+      )
+      .run({
+        ...trial,
+        genes: JSON.stringify(trial.genes),
+        settings: JSON.stringify(trial.settings),
+        diverged: trial.diverged ? 1 : 0,
+        result: JSON.stringify(trial.result),
+        createdAt: now(),
+      });
+  }
+
+  countTrials(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM trials').get() as { n: number }).n;
+  }
+
+  createRun(kind: 'evolve' | 'grid', dataset: string, model: string | null, settings: Record<string, unknown>): number {
+    const at = now();
+    const info = this.db
+      .prepare("INSERT INTO runs (kind, dataset, model, settings, state, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 'running', ?, ?)")
+      .run(kind, dataset, model, JSON.stringify(settings), at, at);
+    return Number(info.lastInsertRowid);
+  }
+
+  getRun<State>(id: number): RunRecord<State> | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    return {
+      id: Number(row.id),
+      kind: row.kind as 'evolve' | 'grid',
+      dataset: String(row.dataset),
+      model: row.model === null ? null : String(row.model),
+      settings: JSON.parse(String(row.settings)) as Record<string, unknown>,
+      state: row.state === null ? null : (JSON.parse(String(row.state)) as State),
+      status: row.status as 'running' | 'done',
+    };
+  }
+
+  /** Saves a run's state, with the rows of a finished generation when there is one, in one transaction. */
+  saveRunState(
+    id: number,
+    state: unknown,
+    status: 'running' | 'done',
+    generation?: { generation: number; best: number; mean: number; individuals: IndividualRecord[] },
+  ): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE runs SET state = ?, status = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(state), status, now(), id);
+      if (generation) {
+        this.db
+          .prepare('INSERT OR REPLACE INTO generations (run_id, generation, best, mean) VALUES (?, ?, ?, ?)')
+          .run(id, generation.generation, generation.best, generation.mean);
+        const insert = this.db.prepare(
+          'INSERT OR REPLACE INTO individuals (run_id, generation, position, chromosome, genes, trial_key, fitness) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const i of generation.individuals) {
+          insert.run(id, generation.generation, i.position, i.chromosome, i.genes ? JSON.stringify(i.genes) : null, i.trialKey, i.fitness);
+        }
+      }
+    })();
+  }
+
+  generations(id: number): Array<{ generation: number; best: number; mean: number }> {
+    return this.db.prepare('SELECT generation, best, mean FROM generations WHERE run_id = ? ORDER BY generation').all(id) as Array<{
+      generation: number;
+      best: number;
+      mean: number;
+    }>;
+  }
+}

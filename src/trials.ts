@@ -1,0 +1,177 @@
+/**
+ * A trial: one configuration trained on one data set (over every fold of its split),
+ * and its fitness, the mean final validation accuracy. Its key hashes everything the
+ * result depends on, so the store answers a repeated trial without training: GA runs,
+ * grids and single trainings all share the cache.
+ */
+import crypto from 'crypto';
+
+import type { PackedDataset } from './data/cache';
+import { holdOutSplit, kFoldSplits, type Split } from './data/splits';
+import type { FitnessResult, FitnessSource } from './ga/evolve';
+import type { Genes } from './ga/genome';
+import type { ActivationName, ModelName, OptimizerName } from './names';
+import type { TrainResult } from './native';
+import type { Store, TrialRecord } from './store/store';
+import { trainNetwork } from './train';
+
+export interface TrialSettings {
+  model: ModelName;
+  activation: ActivationName;
+  optimizer: OptimizerName;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  augment: boolean;
+  seed: number;
+  /** k-fold when folds ≥ 2, else one hold-out split of `validationFraction`. */
+  folds: number;
+  validationFraction: number;
+}
+
+/** Settings that change where a trial runs but not what it computes: kept out of the key. */
+export interface TrialPlacement {
+  device: string;
+  threads: number;
+}
+
+export const TRIAL_DEFAULTS: Omit<TrialSettings, 'model' | 'activation' | 'optimizer'> = {
+  epochs: 50,
+  batchSize: 128,
+  learningRate: 1e-4,
+  weightDecay: 1e-4,
+  augment: true,
+  seed: 1,
+  folds: 1,
+  validationFraction: 0.2,
+};
+
+/** Applies a genome's genes (activation, optimizer, and beyond the paper model, learningRate, batchSize). */
+export function applyGenes(base: TrialSettings, genes: Genes): TrialSettings {
+  const out: TrialSettings = { ...base };
+  for (const [name, value] of Object.entries(genes)) {
+    switch (name) {
+      case 'activation':
+        out.activation = value as ActivationName;
+        break;
+      case 'optimizer':
+        out.optimizer = value as OptimizerName;
+        break;
+      case 'model':
+        out.model = value as ModelName;
+        break;
+      case 'learningRate':
+        out.learningRate = Number(value);
+        break;
+      case 'batchSize':
+        out.batchSize = Number(value);
+        break;
+      default:
+        throw new Error(`gene '${name}' is not something a trial can vary`);
+    }
+  }
+  return out;
+}
+
+export function splitsFor(packed: PackedDataset, settings: Pick<TrialSettings, 'folds' | 'validationFraction' | 'seed'>): Split[] {
+  return settings.folds >= 2
+    ? kFoldSplits(packed.labels, packed.subjects, settings.folds, settings.seed)
+    : [holdOutSplit(packed.labels, packed.subjects, settings.validationFraction, settings.seed)];
+}
+
+export function trialKey(packed: PackedDataset, settings: TrialSettings): string {
+  const canonical = JSON.stringify({
+    fingerprint: packed.header.fingerprint,
+    classes: packed.header.classes,
+    size: packed.header.size,
+    channels: packed.header.channels,
+    settings: Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1))),
+  });
+  return crypto.createHash('sha256').update(canonical).digest('hex');
+}
+
+export interface TrialOutcome {
+  trial: TrialRecord;
+  cached: boolean;
+}
+
+export type TrialEvent = { kind: 'fold'; fold: number; folds: number; settings: TrialSettings; epoch: number; epochs: number };
+
+/** Returns the stored trial, or trains it (every fold) and stores it. */
+export async function runTrial(
+  store: Store,
+  packed: PackedDataset,
+  settings: TrialSettings,
+  placement: TrialPlacement,
+  control: { signal?: AbortSignal; onEvent?: (event: TrialEvent) => void; checkpoint?: string } = {},
+): Promise<TrialOutcome> {
+  const key = trialKey(packed, settings);
+  const cached = store.findTrial(key);
+  if (cached) return { trial: cached, cached: true };
+
+  const splits = splitsFor(packed, settings);
+  const folds: TrainResult[] = [];
+  for (let fold = 0; fold < splits.length; fold++) {
+    const result = await trainNetwork(
+      { images: packed.images, labels: packed.labels, trainIndices: splits[fold].train, validationIndices: splits[fold].validation },
+      {
+        model: settings.model,
+        classes: packed.header.classes.length,
+        channels: packed.header.channels,
+        size: packed.header.size,
+        activation: settings.activation,
+        optimizer: settings.optimizer,
+        learningRate: settings.learningRate,
+        weightDecay: settings.weightDecay,
+        epochs: settings.epochs,
+        batchSize: settings.batchSize,
+        augment: settings.augment,
+        seed: settings.seed + fold,
+        device: placement.device,
+        threads: placement.threads,
+        checkpoint: fold === 0 ? control.checkpoint : undefined,
+        checkpointMetadata: JSON.stringify({ classes: packed.header.classes, dataset: packed.header.dataset, settings }),
+      },
+      {
+        signal: control.signal,
+        onProgress: (e) =>
+          e.kind === 'epoch' && control.onEvent?.({ kind: 'fold', fold: fold + 1, folds: splits.length, settings, epoch: e.epoch, epochs: e.epochs }),
+      },
+    );
+    folds.push(result);
+  }
+  const fitness = folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length;
+  const trial: TrialRecord = {
+    key,
+    dataset: packed.header.dataset,
+    fingerprint: packed.header.fingerprint,
+    model: settings.model,
+    genes: { activation: settings.activation, optimizer: settings.optimizer },
+    settings: { ...settings, ...placement, classes: packed.header.classes, size: packed.header.size, channels: packed.header.channels },
+    fitness,
+    diverged: folds.some((r) => r.diverged),
+    result: { folds },
+    seconds: folds.reduce((sum, r) => sum + r.seconds, 0),
+    device: folds[0].device,
+    libtorch: folds[0].libtorch,
+  };
+  store.saveTrial(trial);
+  return { trial, cached: false };
+}
+
+/** Fitness by training (through the trial cache), for the GA. */
+export class TrainingFitness implements FitnessSource {
+  constructor(
+    private readonly store: Store,
+    private readonly packed: PackedDataset,
+    private readonly base: TrialSettings,
+    private readonly placement: TrialPlacement,
+    private readonly control: { signal?: AbortSignal; onEvent?: (event: TrialEvent) => void } = {},
+  ) {}
+
+  async evaluate(genes: Genes): Promise<FitnessResult> {
+    const { trial, cached } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), this.placement, this.control);
+    return { fitness: trial.fitness, trialKey: trial.key, trained: !cached };
+  }
+}
