@@ -147,7 +147,7 @@ export async function runTrial(
     dataset: packed.header.dataset,
     fingerprint: packed.header.fingerprint,
     model: settings.model,
-    genes: { activation: settings.activation, optimizer: settings.optimizer },
+    genes: { activation: settings.activation, optimizer: settings.optimizer, model: settings.model, learningRate: String(settings.learningRate), batchSize: String(settings.batchSize) },
     settings: { ...settings, ...placement, classes: packed.header.classes, size: packed.header.size, channels: packed.header.channels },
     fitness,
     diverged: folds.some((r) => r.diverged),

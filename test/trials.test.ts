@@ -60,6 +60,26 @@ describe('trials are never trained twice', () => {
   });
 });
 
+describe('genes beyond the paper', () => {
+  test('evolve searches the genes --genes names, training each genome once', () => {
+    const result = run('evolve', ...data, '--model', 'resnet50', '--genes', 'optimizer,learningRate', '--generations', '2', '--population', '4', '--json');
+    expect(result.stderr).not.toMatch(/fer-ga:/);
+    expect(result.code).toBe(0);
+    const json = result.json() as { best: { genes: Record<string, string> }; distinct: number; trainings: number; evaluations: number };
+    expect(Object.keys(json.best.genes).sort()).toEqual(['learningRate', 'optimizer']);
+    expect(['sgdm', 'rmsprop', 'adam']).toContain(json.best.genes.optimizer);
+    expect(['0.0001', '0.001', '0.00001', '0.01']).toContain(json.best.genes.learningRate);
+    expect(json.evaluations).toBe(8);
+    expect(json.trainings).toBeLessThanOrEqual(json.distinct);
+  });
+
+  test('a fitness table cannot answer other genes', () => {
+    const result = run('evolve', '--fitness-table', TABLES, '--dataset', 'kdef', '--genes', 'activation,model', '--db', path.join(tmp, 'y.db'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('fer-ga: a fitness table holds activation × optimizer only: use --genes activation,optimizer with --fitness-table\n');
+  });
+});
+
 describe('fer-ga evolve with a fitness table', () => {
   test('prints the documented JSON', () => {
     const result = run('evolve', '--fitness-table', TABLES, '--dataset', 'kdef', '--model', 'googlenet', '--seed', '10', '--db', path.join(tmp, 'table.db'), '--json');

@@ -3,11 +3,11 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { runEvolution, type EvolveSettings, type EvolveState, type FitnessSource } from '../../ga/evolve';
 import { readFitnessTable, TableFitness } from '../../ga/fitness-table';
-import { PAPER_GENOME } from '../../ga/genome';
+import { genesByName, GENE_NAMES } from '../../ga/genes';
 import type { ModelName } from '../../names';
 import { Store } from '../../store/store';
 import { TrainingFitness, type TrialSettings } from '../../trials';
-import { integerFlag } from '../arguments';
+import { choiceListFlag, integerFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
@@ -19,6 +19,7 @@ interface EvolveArguments extends TrainingArguments {
   generations: number;
   population: number;
   resume?: number;
+  genes: string[];
 }
 
 interface RunSettings {
@@ -37,6 +38,13 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       .option('fitness-table', { type: 'string', requiresArg: true, describe: 'CSV or JSON of dataset,model,optimizer,activation,accuracy; --dataset names the rows' })
       .option('generations', { requiresArg: true, default: 20, describe: 'generations', coerce: integerFlag('generations', 1, 10000) })
       .option('population', { requiresArg: true, default: 8, describe: 'population (even)', coerce: integerFlag('population', 4, 10000) })
+      .option('genes', {
+        type: 'string',
+        requiresArg: true,
+        default: 'activation,optimizer',
+        describe: `genes to search: ${GENE_NAMES.join(', ')}`,
+        coerce: choiceListFlag('genes', GENE_NAMES),
+      })
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
@@ -54,11 +62,14 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           run = existing.id;
         } else {
           settings = {
-            ga: { generations: args.generations, population: args.population, seed: args.seed, genes: [...PAPER_GENOME.genes] },
+            ga: { generations: args.generations, population: args.population, seed: args.seed, genes: genesByName(args.genes) },
             fitnessTable: args['fitness-table'],
             trial: args['fitness-table'] ? undefined : trialSettings(args, { model: args.model, activation: 'relu', optimizer: 'sgdm' }),
             args: { dataset: args.dataset, size: args.size, color: args.color, face: args.face, cache: args.cache },
           };
+          if (settings.fitnessTable && settings.ga.genes.some((g) => g.name !== 'activation' && g.name !== 'optimizer')) {
+            throw new UsageError('a fitness table holds activation × optimizer only: use --genes activation,optimizer with --fitness-table');
+          }
           run = store.createRun('evolve', args.dataset, model, settings as unknown as Record<string, unknown>);
         }
         let fitness: FitnessSource;
@@ -82,8 +93,9 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       if (args.json) printJson(result);
       else {
         for (const h of result.history) process.stdout.write(`generation ${String(h.generation).padStart(2)}  best ${h.best.toFixed(4)}  mean ${h.mean.toFixed(4)}\n`);
+        const pick = Object.entries(result.best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ');
         process.stdout.write(
-          `\nrun ${run}: best ${result.best.genes.activation} + ${result.best.genes.optimizer} (${(result.best.fitness * 100).toFixed(2)}%); ` +
+          `\nrun ${run}: best ${pick} (${(result.best.fitness * 100).toFixed(2)}%); ` +
             `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
         );
       }

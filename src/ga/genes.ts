@@ -1,0 +1,25 @@
+/**
+ * The genes `evolve --genes` can search: the paper's two, and beyond it the network, the
+ * learning rate and the mini-batch size. Choice order fixes the binary codes (the first
+ * choice is 0…0), so it never changes once published.
+ */
+import { MODELS } from '../names';
+import type { Gene } from './genome';
+
+export const GENE_CHOICES: Record<string, readonly string[]> = {
+  activation: ['relu', 'leaky-relu', 'clipped-relu'],
+  optimizer: ['sgdm', 'rmsprop', 'adam'],
+  model: MODELS,
+  learningRate: ['0.0001', '0.001', '0.00001', '0.01'],
+  batchSize: ['128', '64', '32', '16'],
+};
+
+export const GENE_NAMES = Object.keys(GENE_CHOICES);
+
+export function genesByName(names: readonly string[]): Gene[] {
+  return names.map((name) => {
+    const choices = GENE_CHOICES[name];
+    if (!choices) throw new Error(`unknown gene '${name}' (choose from ${GENE_NAMES.join(', ')})`);
+    return { name, choices };
+  });
+}
