@@ -51,6 +51,7 @@ void saveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
   archive.write("activation", c10::IValue(activationName(spec.activation.kind)));
   archive.write("activationParameter", c10::IValue(spec.activation.parameter));
   archive.write("auxLogits", c10::IValue(static_cast<int64_t>(spec.auxLogits)));
+  archive.write("firstKernel", c10::IValue(spec.firstKernel));
   archive.write("metadata", c10::IValue(checkpoint.metadata));
   archive.write("mean", toTensor(checkpoint.mean));
   archive.write("std", toTensor(checkpoint.std));
@@ -86,6 +87,7 @@ Checkpoint loadCheckpoint(const std::string& path) {
     spec.activation.kind = parseActivation(readString(archive, "activation"));
     spec.activation.parameter = readDouble(archive, "activationParameter");
     spec.auxLogits = readInt(archive, "auxLogits") != 0;
+    spec.firstKernel = readInt(archive, "firstKernel");
     checkpoint.metadata = readString(archive, "metadata");
     torch::Tensor mean, std;
     archive.read("mean", mean);

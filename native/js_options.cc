@@ -73,6 +73,7 @@ NetworkSpec networkSpec(const Napi::Object& options) {
   spec.activation.parameter =
       optionalNumber(options, "activationParameter", defaultActivationParameter(spec.activation.kind));
   spec.auxLogits = optionalBoolean(options, "auxLogits", false);
+  spec.firstKernel = optionalInteger(options, "firstKernel", 0);
   validate(spec);
   return spec;
 }

@@ -17,7 +17,7 @@ int64_t optionalInteger(const Napi::Object& options, const char* key, int64_t fa
 double optionalNumber(const Napi::Object& options, const char* key, double fallback);
 bool optionalBoolean(const Napi::Object& options, const char* key, bool fallback);
 
-/** model, classes, channels, size, activation, activationParameter, auxLogits. */
+/** model, classes, channels, size, activation, activationParameter, auxLogits, firstKernel. */
 NetworkSpec networkSpec(const Napi::Object& options);
 
 /** Everything but the data: network, optimizer, augmentation, loop and device settings. */

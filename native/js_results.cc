@@ -52,6 +52,7 @@ Napi::Object toJs(Napi::Env env, const NetworkSpec& spec) {
   o.Set("activation", activationName(spec.activation.kind));
   o.Set("activationParameter", spec.activation.parameter);
   o.Set("auxLogits", spec.auxLogits);
+  o.Set("firstKernel", static_cast<double>(spec.firstKernel));
   return o;
 }
 

@@ -43,6 +43,11 @@ int64_t minimumInputSize(Architecture architecture) {
   throw std::logic_error("unhandled architecture");
 }
 
+FirstConv firstConv(const NetworkSpec& spec, int64_t ownKernel, int64_t ownPadding) {
+  if (spec.firstKernel == 0 || spec.firstKernel == ownKernel) return {ownKernel, ownPadding};
+  return {spec.firstKernel, spec.firstKernel / 2};
+}
+
 void validate(const NetworkSpec& spec) {
   const std::string model = architectureName(spec.architecture);
   if (spec.classes < 2) {
@@ -72,6 +77,9 @@ void validate(const NetworkSpec& spec) {
       break;
     default:
       break;
+  }
+  if (spec.firstKernel != 0 && (spec.firstKernel < 1 || spec.firstKernel > 15 || spec.firstKernel % 2 == 0)) {
+    throw std::invalid_argument("first-conv kernel must be an odd size from 1 to 15 (got " + std::to_string(spec.firstKernel) + ")");
   }
   if (spec.auxLogits && spec.architecture != Architecture::GoogLeNet) {
     throw std::invalid_argument("auxiliary heads exist only on googlenet (model is " + model + ")");

@@ -20,6 +20,10 @@ struct NetworkSpec {
   int64_t size = 48;     // square input, pixels
   ActivationSpec activation;
   bool auxLogits = false;  // GoogLeNet's two auxiliary heads
+  // Kernel of the first convolution (the paper's future-work gene); 0 keeps the network's
+  // own (AlexNet 11, GoogLeNet 7, VGG-16 3, ResNet-50 7). Another odd size k pads k/2, so
+  // the first feature map is never smaller than with the network's own kernel.
+  int64_t firstKernel = 0;
 };
 
 struct NetworkOutput {
@@ -40,6 +44,12 @@ Architecture parseArchitecture(const std::string& name);
 
 /** The smallest square input for which no feature map shrinks to nothing. */
 int64_t minimumInputSize(Architecture architecture);
+
+/** The first convolution's kernel and padding for a spec (the network's own unless firstKernel is set). */
+struct FirstConv {
+  int64_t kernel, padding;
+};
+FirstConv firstConv(const NetworkSpec& spec, int64_t ownKernel, int64_t ownPadding);
 
 /** Checks the spec (classes, channels, size, activation parameter); throws std::invalid_argument. */
 void validate(const NetworkSpec& spec);

@@ -17,6 +17,8 @@ export interface NetworkSpec {
   activationParameter?: number;
   /** GoogLeNet's auxiliary heads, weighted 0.3 in the loss while training. */
   auxLogits?: boolean;
+  /** Kernel of the first convolution (odd, 1–15); 0 or absent keeps the network's own. */
+  firstKernel?: number;
 }
 
 export interface ResolvedNetworkSpec extends Required<NetworkSpec> {

@@ -25,6 +25,8 @@ export interface TrialSettings {
   weightDecay: number;
   augment: boolean;
   seed: number;
+  /** Kernel of the first convolution; 0 keeps the network's own. */
+  firstKernel: number;
   /** k-fold when folds ≥ 2, else one hold-out split of `validationFraction`. */
   folds: number;
   validationFraction: number;
@@ -42,12 +44,13 @@ export const TRIAL_DEFAULTS: Omit<TrialSettings, 'model' | 'activation' | 'optim
   learningRate: 1e-4,
   weightDecay: 1e-4,
   augment: true,
+  firstKernel: 0,
   seed: 1,
   folds: 1,
   validationFraction: 0.2,
 };
 
-/** Applies a genome's genes (activation, optimizer, and beyond the paper model, learningRate, batchSize). */
+/** Applies a genome's genes (activation, optimizer, and beyond the paper model, learningRate, batchSize, firstKernel). */
 export function applyGenes(base: TrialSettings, genes: Genes): TrialSettings {
   const out: TrialSettings = { ...base };
   for (const [name, value] of Object.entries(genes)) {
@@ -66,6 +69,9 @@ export function applyGenes(base: TrialSettings, genes: Genes): TrialSettings {
         break;
       case 'batchSize':
         out.batchSize = Number(value);
+        break;
+      case 'firstKernel':
+        out.firstKernel = Number(value);
         break;
       default:
         throw new Error(`gene '${name}' is not something a trial can vary`);
@@ -127,6 +133,7 @@ export async function runTrial(
         epochs: settings.epochs,
         batchSize: settings.batchSize,
         augment: settings.augment,
+        firstKernel: settings.firstKernel,
         seed: settings.seed + fold,
         device: placement.device,
         threads: placement.threads,
@@ -147,7 +154,14 @@ export async function runTrial(
     dataset: packed.header.dataset,
     fingerprint: packed.header.fingerprint,
     model: settings.model,
-    genes: { activation: settings.activation, optimizer: settings.optimizer, model: settings.model, learningRate: String(settings.learningRate), batchSize: String(settings.batchSize) },
+    genes: {
+      activation: settings.activation,
+      optimizer: settings.optimizer,
+      model: settings.model,
+      learningRate: String(settings.learningRate),
+      batchSize: String(settings.batchSize),
+      firstKernel: String(settings.firstKernel),
+    },
     settings: { ...settings, ...placement, classes: packed.header.classes, size: packed.header.size, channels: packed.header.channels },
     fitness,
     diverged: folds.some((r) => r.diverged),

@@ -64,6 +64,22 @@ describe('network structure', () => {
     }
   });
 
+  test('the first convolution’s kernel is a setting (the paper’s future-work gene)', async () => {
+    const own = await describeNetwork({ model: 'resnet50', classes: 7, channels: 1, size: 48 });
+    const three = await describeNetwork({ model: 'resnet50', classes: 7, channels: 1, size: 48, firstKernel: 3 });
+    expect(three.stateDict.find((p) => p.name === 'conv1.weight')?.shape).toEqual([64, 1, 3, 3]);
+    expect(own.parameters - three.parameters).toBe(64 * (49 - 9));
+    const vgg = await describeNetwork({ model: 'vgg16', classes: 7, channels: 3, size: 32, firstKernel: 7 });
+    expect(vgg.stateDict.find((p) => p.name === 'features.0.weight')?.shape).toEqual([64, 3, 7, 7]);
+    const alexnet = await describeNetwork({ model: 'alexnet', classes: 7, channels: 3, size: 63, firstKernel: 11 });
+    expect(alexnet.parameters).toBe(TORCHVISION_PARAMETERS[7].alexnet);
+    const googlenet = await describeNetwork({ model: 'googlenet', classes: 7, channels: 3, size: 15, firstKernel: 5 });
+    expect(googlenet.stateDict.find((p) => p.name === 'conv1.conv.weight')?.shape).toEqual([64, 3, 5, 5]);
+    await expect(describeNetwork({ model: 'resnet50', classes: 7, channels: 1, size: 48, firstKernel: 4 })).rejects.toThrow(
+      'first-conv kernel must be an odd size from 1 to 15 (got 4)',
+    );
+  });
+
   test('GoogLeNet auxiliary heads carry the chosen activation too', async () => {
     const { modules, parameters } = await describeNetwork({
       model: 'googlenet',

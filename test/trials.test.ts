@@ -62,11 +62,12 @@ describe('trials are never trained twice', () => {
 
 describe('genes beyond the paper', () => {
   test('evolve searches the genes --genes names, training each genome once', () => {
-    const result = run('evolve', ...data, '--model', 'resnet50', '--genes', 'optimizer,learningRate', '--generations', '2', '--population', '4', '--json');
+    const result = run('evolve', ...data, '--model', 'resnet50', '--genes', 'optimizer,learningRate,firstKernel', '--generations', '2', '--population', '4', '--json');
     expect(result.stderr).not.toMatch(/fer-ga:/);
     expect(result.code).toBe(0);
     const json = result.json() as { best: { genes: Record<string, string> }; distinct: number; trainings: number; evaluations: number };
-    expect(Object.keys(json.best.genes).sort()).toEqual(['learningRate', 'optimizer']);
+    expect(Object.keys(json.best.genes).sort()).toEqual(['firstKernel', 'learningRate', 'optimizer']);
+    expect(['3', '5', '7', '11']).toContain(json.best.genes.firstKernel);
     expect(['sgdm', 'rmsprop', 'adam']).toContain(json.best.genes.optimizer);
     expect(['0.0001', '0.001', '0.00001', '0.01']).toContain(json.best.genes.learningRate);
     expect(json.evaluations).toBe(8);

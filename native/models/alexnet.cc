@@ -16,7 +16,8 @@ class AlexNetImpl : public Network {
   explicit AlexNetImpl(const NetworkSpec& spec) {
     const auto pool = [] { return nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)); };
     const auto act = [&] { return makeActivation(spec.activation); };
-    features_->push_back(Conv2d(convOptions(spec.channels, 64, 11, 4, 2)));
+    const FirstConv first = firstConv(spec, 11, 2);
+    features_->push_back(Conv2d(convOptions(spec.channels, 64, first.kernel, 4, first.padding)));
     features_->push_back(act());
     features_->push_back(pool());
     features_->push_back(Conv2d(convOptions(64, 192, 5, 1, 2)));

@@ -98,7 +98,8 @@ class GoogLeNetImpl : public Network {
  public:
   explicit GoogLeNetImpl(const NetworkSpec& spec) {
     const ActivationSpec& a = spec.activation;
-    conv1 = register_module("conv1", BasicConv2d(a, spec.channels, 64, 7, 2, 3));
+    const FirstConv first = firstConv(spec, 7, 3);
+    conv1 = register_module("conv1", BasicConv2d(a, spec.channels, 64, first.kernel, 2, first.padding));
     maxpool1 = register_module("maxpool1", ceilPool(3));
     conv2 = register_module("conv2", BasicConv2d(a, 64, 64, 1));
     conv3 = register_module("conv3", BasicConv2d(a, 64, 192, 3, 1, 1));

@@ -63,7 +63,9 @@ TORCH_MODULE(Bottleneck);
 class ResNet50Impl : public Network {
  public:
   explicit ResNet50Impl(const NetworkSpec& spec)
-      : conv1_(convOptions(spec.channels, 64, 7, 2, 3, false)), bn1_(64), activation_(makeActivation(spec.activation)) {
+      : conv1_(convOptions(spec.channels, 64, firstConv(spec, 7, 3).kernel, 2, firstConv(spec, 7, 3).padding, false)),
+        bn1_(64),
+        activation_(makeActivation(spec.activation)) {
     register_module("conv1", conv1_);
     register_module("bn1", bn1_);
     register_module("relu", activation_.ptr());

@@ -21,11 +21,13 @@ class Vgg16Impl : public Network {
  public:
   explicit Vgg16Impl(const NetworkSpec& spec) {
     int64_t in = spec.channels;
+    const FirstConv first = firstConv(spec, 3, 1);
     for (int64_t out : kVgg16) {
       if (out == kMaxPool) {
         features_->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)));
       } else {
-        features_->push_back(Conv2d(convOptions(in, out, 3, 1, 1)));
+        const bool isFirst = in == spec.channels;
+        features_->push_back(Conv2d(convOptions(in, out, isFirst ? first.kernel : 3, 1, isFirst ? first.padding : 1)));
         features_->push_back(makeActivation(spec.activation));
         in = out;
       }

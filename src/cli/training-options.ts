@@ -19,6 +19,7 @@ export interface TrainingArguments extends GlobalArguments {
   lr: number;
   'weight-decay': number;
   augment: boolean;
+  'first-kernel': number;
   folds: number;
   validation: number;
   seed: number;
@@ -39,6 +40,7 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('lr', { requiresArg: true, default: TRIAL_DEFAULTS.learningRate, describe: 'learning rate', coerce: numberFlag('lr', 0, 1e11) })
     .option('weight-decay', { requiresArg: true, default: TRIAL_DEFAULTS.weightDecay, describe: 'L2 weight decay', coerce: numberFlag('weight-decay', 0, 1, true) })
     .option('augment', { type: 'boolean', default: TRIAL_DEFAULTS.augment, describe: 'random crop and flip (--no-augment: off)' })
+    .option('first-kernel', { requiresArg: true, default: 0, describe: 'first convolution kernel, odd 1-15 (0: the network’s own)', coerce: integerFlag('first-kernel', 0, 15) })
     .option('folds', { requiresArg: true, default: TRIAL_DEFAULTS.folds, describe: 'k-fold cross-validation by subject (1: one hold-out split)', coerce: integerFlag('folds', 1, 100) })
     .option('validation', { requiresArg: true, default: TRIAL_DEFAULTS.validationFraction, describe: 'hold-out fraction of subjects (with --folds 1)', coerce: numberFlag('validation', 0, 1) })
     .option('seed', { requiresArg: true, default: TRIAL_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
@@ -86,6 +88,7 @@ export function trialSettings(args: TrainingArguments, choice: { model: ModelNam
     learningRate: args.lr,
     weightDecay: args['weight-decay'],
     augment: args.augment,
+    firstKernel: args['first-kernel'],
     seed: args.seed,
     folds: args.folds,
     validationFraction: args.validation,
