@@ -41,6 +41,12 @@ export { TableFitness, readFitnessTable } from './ga/fitness-table';
 export { runTrial, TrainingFitness, trialKey, TRIAL_DEFAULTS } from './trials';
 export type { TrialSettings, TrialOutcome } from './trials';
 export { Store } from './store/store';
+export { runGrid } from './grid';
+export type { GridChoices, GridRow } from './grid';
+// The short names: evolve (the GA), grid (every combination), train (one cached trial).
+export { runEvolution as evolve } from './ga/evolve';
+export { runGrid as grid } from './grid';
+export { runTrial as train } from './trials';
 export { Random } from './random';
 
 /** Opens (creating and migrating when needed) the SQLite results file. */

@@ -22,7 +22,7 @@ import { indexKdef } from './kdef';
 import { indexMmi } from './mmi';
 import { preprocessImages, type ColorMode, type FaceMode } from './preprocess';
 import type { DatasetIndex, ImageRecord } from './records';
-import { SYNTHETIC_DEFAULTS, writeSyntheticDataset } from './synthetic';
+import { SYNTHETIC_DEFAULTS, SYNTHETIC_VERSION, writeSyntheticDataset } from './synthetic';
 
 export const DATASET_KINDS = ['synthetic', 'ckplus', 'kdef', 'mmi', 'folder'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
@@ -96,7 +96,8 @@ async function syntheticRoot(cacheDir: string, options: PrepareOptions['syntheti
   const subjects = options.subjects ?? SYNTHETIC_DEFAULTS.subjects;
   const seed = options.seed ?? SYNTHETIC_DEFAULTS.seed;
   const perClass = options.imagesPerClass ?? SYNTHETIC_DEFAULTS.imagesPerClass;
-  const root = path.resolve(cacheDir, `synthetic-s${seed}-n${subjects}-k${perClass}`);
+  // The generator's version is in the name: a changed generator never reuses old drawings.
+  const root = path.resolve(cacheDir, `synthetic-v${SYNTHETIC_VERSION}-s${seed}-n${subjects}-k${perClass}`);
   const complete = path.join(root, '.complete');
   if (!fs.existsSync(complete)) {
     fs.rmSync(root, { recursive: true, force: true });

@@ -28,6 +28,9 @@ export interface SyntheticOptions {
 
 export const SYNTHETIC_DEFAULTS = { subjects: 40, imagesPerClass: 3, seed: 1, size: 96 } as const;
 
+/** Bumped whenever the drawings change, so caches of older drawings are not reused. */
+export const SYNTHETIC_VERSION = 2;
+
 interface Subject {
   id: string;
   faceWidth: number;
@@ -105,10 +108,10 @@ function drawFace(cv: Cv, s: Subject, e: Expression, t: number, size: number, ra
     image.drawEllipse(new cv.Point2(ex, eyeY), new cv.Size(px(s.eyeSize * 1.4), Math.max(1, px(s.eyeSize * eyeOpen))), 0, 0, 360, new cv.Vec3(235, 235, 235), -1, cv.LINE_AA);
     image.drawCircle(new cv.Point2(ex, eyeY), Math.max(1, px(s.eyeSize * 0.6 * Math.min(1, eyeOpen))), dark, -1, cv.LINE_AA);
     // Brow: inner end at the centre side; tilt lifts or drops it.
-    const browY = eyeY - px(s.eyeSize * 2.2 + 0.05 * e.browRaise * t);
-    const inner = new cv.Point2(cx + side * px(s.eyeSpacing * 0.35), browY - px(0.035 * e.browTilt * t));
-    const outer = new cv.Point2(cx + side * px(s.eyeSpacing * 1.6), browY + px(0.01 * e.browTilt * t));
-    image.drawLine(inner, outer, dark, Math.max(1, px(s.browThickness)), cv.LINE_AA);
+    const browY = eyeY - px(s.eyeSize * 2.2 + 0.07 * e.browRaise * t);
+    const inner = new cv.Point2(cx + side * px(s.eyeSpacing * 0.35), browY - px(0.06 * e.browTilt * t));
+    const outer = new cv.Point2(cx + side * px(s.eyeSpacing * 1.6), browY + px(0.02 * e.browTilt * t));
+    image.drawLine(inner, outer, dark, Math.max(1, px(s.browThickness * 1.4)), cv.LINE_AA);
   }
   const noseTop = eyeY + px(0.02);
   const noseBottom = noseTop + px(s.noseLength);
@@ -122,16 +125,16 @@ function drawFace(cv: Cv, s: Subject, e: Expression, t: number, size: number, ra
   const halfWidth = Math.max(2, px(s.mouthWidth * (1 + e.mouthStretch * t)));
   const open = e.mouthOpen * t;
   if (open > 0.3) {
-    image.drawEllipse(new cv.Point2(cx, mouthY), new cv.Size(halfWidth, Math.max(2, px(0.06 * open))), 0, 0, 360, new cv.Vec3(40, 30, 90), -1, cv.LINE_AA);
+    image.drawEllipse(new cv.Point2(cx, mouthY), new cv.Size(halfWidth, Math.max(2, px(0.09 * open))), 0, 0, 360, new cv.Vec3(40, 30, 90), -1, cv.LINE_AA);
   }
   const curve = e.mouthCurve * t;
   const lipColour = new cv.Vec3(60, 50, 150);
-  const thickness = Math.max(1, px(0.012));
+  const thickness = Math.max(1, px(0.018));
   if (Math.abs(curve) < 0.1) {
-    image.drawLine(new cv.Point2(cx - halfWidth, mouthY), new cv.Point2(cx + halfWidth, mouthY - px(0.03 * e.lipRaise * t)), lipColour, thickness, cv.LINE_AA);
+    image.drawLine(new cv.Point2(cx - halfWidth, mouthY), new cv.Point2(cx + halfWidth, mouthY - px(0.05 * e.lipRaise * t)), lipColour, thickness, cv.LINE_AA);
   } else {
     // A smile is the lower half of an ellipse, a frown the upper half.
-    const depth = Math.max(1, px(0.05 * Math.abs(curve)));
+    const depth = Math.max(1, px(0.08 * Math.abs(curve)));
     const centreY = curve > 0 ? mouthY - depth : mouthY + depth;
     image.drawEllipse(new cv.Point2(cx, centreY), new cv.Size(halfWidth, depth), -8 * e.lipRaise * t, curve > 0 ? 0 : 180, curve > 0 ? 180 : 360, lipColour, thickness, cv.LINE_AA);
   }
@@ -140,19 +143,19 @@ function drawFace(cv: Cv, s: Subject, e: Expression, t: number, size: number, ra
 
 /** Pose, light, noise and blur of one photograph of a drawn face. */
 function photograph(cv: Cv, face: Mat, size: number, random: Random): Mat {
-  const angle = (random.next() - 0.5) * 24;
+  const angle = (random.next() - 0.5) * 20;
   const scale = 0.85 + random.next() * 0.25;
   const rotation = cv.getRotationMatrix2D(new cv.Point2(size / 2, size / 2), angle, scale);
   const shifted = rotation.getDataAsArray() as number[][];
-  shifted[0][2] += (random.next() - 0.5) * 0.16 * size;
-  shifted[1][2] += (random.next() - 0.5) * 0.16 * size;
+  shifted[0][2] += (random.next() - 0.5) * 0.12 * size;
+  shifted[1][2] += (random.next() - 0.5) * 0.12 * size;
   const transform = new cv.Mat(shifted, cv.CV_64F);
   const posed = face.warpAffine(transform, new cv.Size(size, size), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
   const pixels = Buffer.from(posed.getData());
   const gain = 0.65 + random.next() * 0.7;
   const offset = (random.next() - 0.5) * 60;
   const gradient = (random.next() - 0.5) * 80; // light from one side
-  const noise = 3 + random.next() * 10;
+  const noise = 2 + random.next() * 7;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const light = offset + (gradient * (x - size / 2)) / size;
@@ -166,7 +169,7 @@ function photograph(cv: Cv, face: Mat, size: number, random: Random): Mat {
     }
   }
   const lit = new cv.Mat(pixels, size, size, cv.CV_8UC3);
-  const blur = [0, 3, 5][random.int(3)];
+  const blur = [0, 0, 3][random.int(3)];
   return blur > 0 ? lit.gaussianBlur(new cv.Size(blur, blur), 0) : lit;
 }
 
@@ -196,7 +199,7 @@ export async function writeSyntheticDataset(root: string, options: SyntheticOpti
   for (const person of people) {
     for (const label of SYNTHETIC_CLASSES) {
       for (let n = 0; n < perClass; n++) {
-        const intensity = label === 'neutral' ? 0 : 0.35 + 0.65 * random.next();
+        const intensity = label === 'neutral' ? 0 : 0.5 + 0.5 * random.next();
         const face = drawFace(cv, person, EXPRESSIONS[label], intensity, canvas, random);
         const photo = photograph(cv, face, canvas, random).resize(size, size, 0, 0, cv.INTER_AREA);
         writes.push(cv.imwriteAsync(path.join(root, label, `${person.id}_${String(n + 1).padStart(4, '0')}.png`), photo));

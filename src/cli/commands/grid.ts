@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 
 import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../../names';
 import { Store } from '../../store/store';
-import { runTrial } from '../../trials';
+import { runGrid, type GridRow } from '../../grid';
 import { choiceListFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
@@ -29,21 +29,14 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   handler: async (args) => {
     const packed = await loadDataset(args);
     const store = new Store(args.db);
-    const rows: Array<{ model: ModelName; optimizer: OptimizerName; activation: ActivationName; accuracy: number; diverged: boolean; cached: boolean }> = [];
+    let rows: GridRow[] = [];
     try {
-      await withInterrupt(async (signal) => {
-        for (const model of args.models) {
-          for (const optimizer of args.optimizers) {
-            for (const activation of args.activations) {
-              const { trial, cached } = await runTrial(store, packed, trialSettings(args, { model, activation, optimizer }), placement(args), {
-                signal,
-                onEvent: logTrialEvent,
-              });
-              rows.push({ model, optimizer, activation, accuracy: trial.fitness, diverged: trial.diverged, cached });
-            }
-          }
-        }
-      });
+      rows = await withInterrupt((signal) =>
+        runGrid(store, packed, trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] }), args, placement(args), {
+          signal,
+          onEvent: logTrialEvent,
+        }),
+      );
     } finally {
       store.close();
     }
