@@ -89,16 +89,16 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
               process.stderr.write(`generation ${e.generation}/${settings.ga.generations} evaluated\n`);
             }
           },
-      });
-      if (args.json) printJson(result);
-      else {
-        for (const h of result.history) process.stdout.write(`generation ${String(h.generation).padStart(2)}  best ${h.best.toFixed(4)}  mean ${h.mean.toFixed(4)}\n`);
-        const pick = Object.entries(result.best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ');
-        process.stdout.write(
-          `\nrun ${run}: best ${pick} (${(result.best.fitness * 100).toFixed(2)}%); ` +
-            `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
-        );
-      }
+        });
+        if (args.json) printJson(result);
+        else {
+          for (const h of result.history) process.stdout.write(`generation ${String(h.generation).padStart(2)}  best ${h.best.toFixed(4)}  mean ${h.mean.toFixed(4)}\n`);
+          const pick = Object.entries(result.best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ');
+          process.stdout.write(
+            `\nrun ${run}: best ${pick} (${(result.best.fitness * 100).toFixed(2)}%); ` +
+              `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
+          );
+        }
       });
     } catch (error) {
       if ((error as Error).name === 'AbortError' && run > 0) throw new Error(`stopped; the state is saved: resume with --resume ${run} --db ${args.db}`);
