@@ -63,6 +63,11 @@ bool optionalBoolean(const Napi::Object& options, const char* key, bool fallback
   return value.As<Napi::Boolean>().Value();
 }
 
+std::optional<bool> optionalFlag(const Napi::Object& options, const char* key) {
+  if (absent(options.Get(key))) return std::nullopt;
+  return optionalBoolean(options, key, false);
+}
+
 NetworkSpec networkSpec(const Napi::Object& options) {
   NetworkSpec spec;
   spec.architecture = parseArchitecture(requireString(options, "model"));
@@ -103,6 +108,10 @@ TrainConfig trainConfig(const Napi::Object& options) {
   config.progressEveryBatches = optionalInteger(options, "progressEveryBatches", config.progressEveryBatches);
   config.checkpointPath = optionalString(options, "checkpoint", "");
   config.checkpointMetadata = optionalString(options, "checkpointMetadata", "{}");
+  config.amp = optionalBoolean(options, "amp", config.amp);
+  config.channelsLast = optionalFlag(options, "channelsLast");
+  config.foreachOptimizer = optionalFlag(options, "foreachOptimizer");
+  config.residentData = optionalFlag(options, "residentData");
   return config;
 }
 

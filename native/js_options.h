@@ -1,6 +1,7 @@
 #pragma once
 // Reading the options objects JS passes in, with one clear message per bad field.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <napi.h>
@@ -16,6 +17,8 @@ std::string optionalString(const Napi::Object& options, const char* key, const s
 int64_t optionalInteger(const Napi::Object& options, const char* key, int64_t fallback);
 double optionalNumber(const Napi::Object& options, const char* key, double fallback);
 bool optionalBoolean(const Napi::Object& options, const char* key, bool fallback);
+/** Absent (undefined or null) stays unset, for settings whose default depends on the device. */
+std::optional<bool> optionalFlag(const Napi::Object& options, const char* key);
 
 /** model, classes, channels, size, activation, activationParameter, auxLogits, firstKernel. */
 NetworkSpec networkSpec(const Napi::Object& options);

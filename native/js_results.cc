@@ -97,6 +97,12 @@ Napi::Object toJs(Napi::Env env, const TrainResult& result, const TrainConfig& c
   o.Set("device", result.device);
   o.Set("threads", result.threads);
   o.Set("parameters", static_cast<double>(result.parameters));
+  Napi::Object execution = Napi::Object::New(env);
+  execution.Set("amp", result.amp);
+  execution.Set("channelsLast", result.channelsLast);
+  execution.Set("foreachOptimizer", result.foreachOptimizer);
+  execution.Set("dataOnDevice", result.dataOnDevice);
+  o.Set("execution", execution);
   o.Set("mean", numbers(env, result.mean));
   o.Set("std", numbers(env, result.std));
   o.Set("libtorch", TORCH_VERSION);

@@ -9,6 +9,7 @@
 #include <torch/optim/rmsprop.h>
 #include <torch/optim/sgd.h>
 
+#include "foreach_optimizers.h"
 #include "name_table.h"
 
 namespace fer {
@@ -51,27 +52,33 @@ void validate(const OptimizerSpec& spec) {
   requireInRange("epsilon", spec.epsilon, 0.0, 1.0, false);
 }
 
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& s, const std::vector<torch::Tensor>& params) {
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& s, const std::vector<torch::Tensor>& params,
+                                                       bool foreach) {
   namespace optim = torch::optim;
   validate(s);
   switch (s.kind) {
-    case OptimizerKind::Sgdm:
-      return std::make_unique<optim::SGD>(
-          params, optim::SGDOptions(s.learningRate).momentum(s.momentum).weight_decay(s.weightDecay));
+    case OptimizerKind::Sgdm: {
+      const auto options = optim::SGDOptions(s.learningRate).momentum(s.momentum).weight_decay(s.weightDecay);
+      if (foreach) return std::make_unique<ForeachSgd>(params, options);
+      return std::make_unique<optim::SGD>(params, options);
+    }
     case OptimizerKind::RmsProp:
       return std::make_unique<optim::RMSprop>(
           params, optim::RMSpropOptions(s.learningRate).alpha(s.alpha).eps(s.epsilon).weight_decay(s.weightDecay));
     case OptimizerKind::Adam:
-    case OptimizerKind::AmsGrad:
-      return std::make_unique<optim::Adam>(params, optim::AdamOptions(s.learningRate)
-                                                       .betas({s.beta1, s.beta2})
-                                                       .eps(s.epsilon)
-                                                       .weight_decay(s.weightDecay)
-                                                       .amsgrad(s.kind == OptimizerKind::AmsGrad));
-    case OptimizerKind::AdamW:
-      return std::make_unique<optim::AdamW>(
-          params,
-          optim::AdamWOptions(s.learningRate).betas({s.beta1, s.beta2}).eps(s.epsilon).weight_decay(s.weightDecay));
+    case OptimizerKind::AmsGrad: {
+      const bool amsgrad = s.kind == OptimizerKind::AmsGrad;
+      const auto options =
+          optim::AdamOptions(s.learningRate).betas({s.beta1, s.beta2}).eps(s.epsilon).weight_decay(s.weightDecay).amsgrad(amsgrad);
+      if (foreach && !amsgrad) return std::make_unique<ForeachAdam>(params, options);
+      return std::make_unique<optim::Adam>(params, options);
+    }
+    case OptimizerKind::AdamW: {
+      const auto options =
+          optim::AdamWOptions(s.learningRate).betas({s.beta1, s.beta2}).eps(s.epsilon).weight_decay(s.weightDecay);
+      if (foreach) return std::make_unique<ForeachAdamW>(params, options);
+      return std::make_unique<optim::AdamW>(params, options);
+    }
     case OptimizerKind::AdaGrad:
       return std::make_unique<optim::Adagrad>(
           params, optim::AdagradOptions(s.learningRate).eps(1e-10).weight_decay(s.weightDecay));

@@ -28,7 +28,12 @@ OptimizerKind parseOptimizer(const std::string& name);
 /** Throws std::invalid_argument naming the first value out of range. */
 void validate(const OptimizerSpec& spec);
 
+/**
+ * `foreach`: SGD-momentum, Adam and AdamW update all parameters in multi-tensor kernels
+ * (the GPU default); the others, and AMSGrad, always use libtorch's per-parameter loop.
+ */
 std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec,
-                                                       const std::vector<torch::Tensor>& parameters);
+                                                       const std::vector<torch::Tensor>& parameters,
+                                                       bool foreach = false);
 
 }  // namespace fer

@@ -12,6 +12,7 @@
 #include "checkpoint.h"
 #include "device.h"
 #include "normalisation.h"
+#include "precision.h"
 
 namespace fer {
 
@@ -43,6 +44,20 @@ void requireIndicesInRange(const torch::Tensor& indices, int64_t count, const ch
   }
 }
 
+/**
+ * The packed set on the device when the caller allows it and it fits; otherwise the
+ * caller's host tensor, from which each batch is copied.
+ */
+torch::Tensor placeImages(const torch::Tensor& images, const torch::Device& device, bool resident) {
+  if (!resident || device.is_cpu()) return images;
+  try {
+    return images.to(device);
+  } catch (const c10::Error&) {
+    // Out of device memory (or any failure to place it): train from host memory instead.
+    return images;
+  }
+}
+
 struct Evaluation {
   double loss = 0, accuracy = 0;
   torch::Tensor confusion;  // int64 classes×classes on the CPU
@@ -57,18 +72,24 @@ class Trial {
         cancelled_(cancelled),
         onProgress_(onProgress),
         device_(resolveDevice(config.device)),
+        channelsLast_(config.channelsLast.value_or(device_.is_cuda())),
+        foreachOptimizer_(config.foreachOptimizer.value_or(device_.is_cuda())),
+        images_(placeImages(data.images, device_, config.residentData.value_or(device_.is_cuda()))),
         trainOrder_(toVector(data.trainIndices)),
-        statistics_(channelStatistics(data.images, data.trainIndices)),
+        statistics_(channelStatistics(images_, data.trainIndices)),
         normaliser_(statistics_, device_),
         rng_(config.seed) {
+    if (device_.is_cuda()) configureCudaBackends();
     {
       std::lock_guard<std::mutex> lock(globalGeneratorLock());
       torch::manual_seed(config.seed);
       network_ = buildNetwork(config.network);
     }
     network_->to(device_);
-    optimizer_ = makeOptimizer(config.optimizer, network_->parameters());
+    if (channelsLast_) useChannelsLast(*network_);
+    optimizer_ = makeOptimizer(config.optimizer, network_->parameters(), foreachOptimizer_);
     labelsOnDevice_ = data.labels.to(device_);
+    validationOnDevice_ = data.validationIndices.to(device_);
   }
 
   TrainResult run() {
@@ -78,6 +99,10 @@ class Trial {
     result.mean = statistics_.mean;
     result.std = statistics_.std;
     result.parameters = countParameters(*network_);
+    result.amp = config_.amp;
+    result.channelsLast = channelsLast_;
+    result.foreachOptimizer = foreachOptimizer_;
+    result.dataOnDevice = !device_.is_cpu() && images_.device() == device_;
     double trainingSeconds = 0;
     int64_t imagesTrained = 0;
     Evaluation last;
@@ -114,6 +139,7 @@ class Trial {
     result.confusion = toVector(confusion.flatten());
     result.imagesPerSecond = imagesTrained / std::max(trainingSeconds, 1e-9);
     if (!config_.checkpointPath.empty() && !result.diverged) {
+      if (channelsLast_) useContiguous(*network_);
       saveCheckpoint(config_.checkpointPath,
                      Checkpoint{config_.network, statistics_.mean, statistics_.std, config_.checkpointMetadata, network_});
     }
@@ -122,9 +148,20 @@ class Trial {
   }
 
  private:
+  /** `indices` on the trial's device. */
   torch::Tensor batchOfImages(const torch::Tensor& indices) {
-    // index_select on the host tensor copies just this batch; the set itself stays put.
-    return toUnitFloat(data_.images.index_select(0, indices).to(device_, /*non_blocking=*/true));
+    // Resident: a gather on the device. Otherwise index_select on the host copies just
+    // this batch, and only the batch crosses to the device.
+    const torch::Tensor pixels = images_.device() == device_
+                                     ? images_.index_select(0, indices)
+                                     : images_.index_select(0, indices.cpu()).to(device_, /*non_blocking=*/true);
+    return toUnitFloat(pixels);
+  }
+
+  /** Scaled, normalised and laid out as the network's weights are. */
+  torch::Tensor networkInput(const torch::Tensor& unitFloat) {
+    const torch::Tensor x = normaliser_(unitFloat);
+    return channelsLast_ ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
   }
 
   /** Returns false when the loss stopped being finite. */
@@ -133,7 +170,9 @@ class Trial {
     std::shuffle(trainOrder_.begin(), trainOrder_.end(), rng_);
     const int64_t count = static_cast<int64_t>(trainOrder_.size());
     const int64_t batches = (count + config_.batchSize - 1) / config_.batchSize;
-    const torch::Tensor order = torch::tensor(trainOrder_, torch::kLong);
+    // The epoch's order and augmentation cross to the device once, not once a batch.
+    const torch::Tensor order = torch::tensor(trainOrder_, torch::kLong).to(device_);
+    const AugmentPlan plan = planAugmentation(count, config_.augment, rng_, device_);
     // A CPU loss is already on the host, so checking it every batch costs nothing; on a GPU
     // the check waits for the device, so it happens only where a number is reported anyway.
     const bool checkEveryBatch = device_.is_cpu();
@@ -146,11 +185,16 @@ class Trial {
       // Batch norm cannot train on one sample; a final batch of one is left for the next epoch.
       if (to - from < 2 && b > 0) break;
       const torch::Tensor indices = order.slice(0, from, to);
-      const torch::Tensor x = normaliser_(augmentBatch(batchOfImages(indices), config_.augment, rng_));
-      const torch::Tensor y = labelsOnDevice_.index_select(0, indices.to(device_));
-      const NetworkOutput out = network_->forward(x);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(out.logits, y);
-      for (const auto& aux : out.aux) loss = loss + 0.3 * torch::nn::functional::cross_entropy(aux, y);
+      const torch::Tensor x = networkInput(augmentBatch(batchOfImages(indices), config_.augment, plan, from));
+      const torch::Tensor y = labelsOnDevice_.index_select(0, indices);
+      NetworkOutput out;
+      torch::Tensor loss;
+      {
+        AutocastScope autocast(device_, config_.amp);
+        out = network_->forward(x);
+        loss = torch::nn::functional::cross_entropy(out.logits, y);
+        for (const auto& aux : out.aux) loss = loss + 0.3 * torch::nn::functional::cross_entropy(aux, y);
+      }
       // Dropping the gradients instead of zeroing them saves a pass over every parameter;
       // backward then writes them fresh.
       network_->zero_grad(/*set_to_none=*/true);
@@ -187,7 +231,7 @@ class Trial {
     torch::NoGradGuard noGrad;
     network_->eval();
     const int64_t classes = config_.network.classes;
-    const torch::Tensor indices = data_.validationIndices;
+    const torch::Tensor& indices = validationOnDevice_;
     const int64_t count = indices.numel();
     torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
     torch::Tensor pairs = torch::zeros({classes * classes}, torch::TensorOptions().dtype(torch::kLong).device(device_));
@@ -195,9 +239,13 @@ class Trial {
     for (int64_t from = 0; from < count; from += batch) {
       if (cancelled_.load()) throw TrainingCancelled();
       const torch::Tensor slice = indices.slice(0, from, std::min(count, from + batch));
-      const torch::Tensor x = normaliser_(batchOfImages(slice));
-      const torch::Tensor y = labelsOnDevice_.index_select(0, slice.to(device_));
-      const torch::Tensor logits = network_->forward(x).logits;
+      const torch::Tensor x = networkInput(batchOfImages(slice));
+      const torch::Tensor y = labelsOnDevice_.index_select(0, slice);
+      torch::Tensor logits;
+      {
+        AutocastScope autocast(device_, config_.amp);
+        logits = network_->forward(x).logits.to(torch::kFloat);
+      }
       lossSum += torch::nn::functional::cross_entropy(
                      logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                      .to(torch::kDouble);
@@ -215,13 +263,15 @@ class Trial {
   const std::atomic<bool>& cancelled_;
   const std::function<void(const ProgressEvent&)>& onProgress_;
   torch::Device device_;
+  bool channelsLast_, foreachOptimizer_;
+  torch::Tensor images_;  // the caller's host tensor, or its copy on the device
   std::vector<int64_t> trainOrder_;
   ChannelStatistics statistics_;
   Normaliser normaliser_;
   std::mt19937_64 rng_;
   std::shared_ptr<Network> network_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  torch::Tensor labelsOnDevice_;
+  torch::Tensor labelsOnDevice_, validationOnDevice_;
 };
 }  // namespace
 

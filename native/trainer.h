@@ -29,6 +29,11 @@ struct TrainConfig {
   int64_t progressEveryBatches = 0;  // 0: progress once per epoch only
   std::string checkpointPath;        // empty: no checkpoint
   std::string checkpointMetadata;    // opaque JSON kept with the checkpoint (class names, …)
+  bool amp = false;                  // bf16 autocast for forward and loss
+  // Unset: decided by the device (all on for CUDA, off for the CPU).
+  std::optional<bool> channelsLast;      // NHWC weights and inputs
+  std::optional<bool> foreachOptimizer;  // multi-tensor optimizer updates
+  std::optional<bool> residentData;      // the whole uint8 set copied to the device when it fits
 };
 
 /** The images stay where the caller put them; the trainer never copies the whole set. */
@@ -57,6 +62,8 @@ struct TrainResult {
   int threads = 0;
   std::vector<double> mean, std;  // per-channel normalisation of the training images
   int64_t parameters = 0;
+  // What the trial actually ran with, after the device-dependent defaults.
+  bool amp = false, channelsLast = false, foreachOptimizer = false, dataOnDevice = false;
 };
 
 struct ProgressEvent {
