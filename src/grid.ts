@@ -1,6 +1,7 @@
 /** A grid study: every model × optimizer × activation as trials, sharing the trial cache with the GA. */
 import type { PackedDataset } from './data/cache';
 import type { ActivationName, ModelName, OptimizerName } from './names';
+import { runPool } from './parallel';
 import type { Store } from './store/store';
 import { runTrial, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
 
@@ -19,23 +20,24 @@ export interface GridRow {
   cached: boolean;
 }
 
-/** Rows in the paper's order: model, then optimizer, then activation. */
+/**
+ * Rows in the paper's order: model, then optimizer, then activation. With several
+ * placements, that many cells train at once, cell i in whichever slot is free.
+ */
 export async function runGrid(
   store: Store,
   packed: PackedDataset,
   base: Omit<TrialSettings, 'model' | 'optimizer' | 'activation'>,
   choices: GridChoices,
-  placement: TrialPlacement,
+  placements: TrialPlacement | TrialPlacement[],
   control: { signal?: AbortSignal; onEvent?: (event: TrialEvent) => void } = {},
 ): Promise<GridRow[]> {
-  const rows: GridRow[] = [];
-  for (const model of choices.models) {
-    for (const optimizer of choices.optimizers) {
-      for (const activation of choices.activations) {
-        const { trial, cached } = await runTrial(store, packed, { ...base, model, optimizer, activation }, placement, control);
-        rows.push({ model, optimizer, activation, accuracy: trial.fitness, diverged: trial.diverged, cached });
-      }
-    }
-  }
-  return rows;
+  const slots = Array.isArray(placements) ? placements : [placements];
+  const cells = choices.models.flatMap((model) =>
+    choices.optimizers.flatMap((optimizer) => choices.activations.map((activation) => ({ model, optimizer, activation }))),
+  );
+  return runPool(cells, slots.length, async (cell, slot) => {
+    const { trial, cached } = await runTrial(store, packed, { ...base, ...cell }, slots[slot], control);
+    return { ...cell, accuracy: trial.fitness, diverged: trial.diverged, cached };
+  });
 }

@@ -62,6 +62,15 @@ export interface LoopSettings {
   progressEveryBatches?: number;
   checkpoint?: string;
   checkpointMetadata?: string;
+  /** bf16 autocast for forward and loss (default off). */
+  amp?: boolean;
+  /** The next three default to on for CUDA and off for the CPU. */
+  /** NHWC weights and inputs. */
+  channelsLast?: boolean;
+  /** SGD-momentum, Adam and AdamW update all parameters in multi-tensor kernels. */
+  foreachOptimizer?: boolean;
+  /** The whole uint8 set copied to the device once, when it fits. */
+  residentData?: boolean;
 }
 
 export interface NativeTrainOptions extends NetworkSpec, OptimizerSettings, LoopSettings {
@@ -107,6 +116,8 @@ export interface TrainResult {
   device: string;
   threads: number;
   parameters: number;
+  /** How the trial ran once the device-dependent defaults were applied. */
+  execution: { amp: boolean; channelsLast: boolean; foreachOptimizer: boolean; dataOnDevice: boolean };
   mean: number[];
   std: number[];
   libtorch: string;

@@ -30,6 +30,8 @@ export interface TrialSettings {
   /** k-fold when folds ≥ 2, else one hold-out split of `validationFraction`. */
   folds: number;
   validationFraction: number;
+  /** bf16 autocast (mixed precision) for forward and loss. */
+  amp: boolean;
 }
 
 /** Settings that change where a trial runs but not what it computes: kept out of the key. */
@@ -48,6 +50,7 @@ export const TRIAL_DEFAULTS: Omit<TrialSettings, 'model' | 'activation' | 'optim
   seed: 1,
   folds: 1,
   validationFraction: 0.2,
+  amp: false,
 };
 
 /** Applies a genome's genes (activation, optimizer, and beyond the paper model, learningRate, batchSize, firstKernel). */
@@ -87,12 +90,15 @@ export function splitsFor(packed: PackedDataset, settings: Pick<TrialSettings, '
 }
 
 export function trialKey(packed: PackedDataset, settings: TrialSettings): string {
+  // float32 leaves `amp` out, so keys stored before the option existed still match.
+  const { amp, ...rest } = settings;
+  const keyed: Record<string, unknown> = amp ? settings : rest;
   const canonical = JSON.stringify({
     fingerprint: packed.header.fingerprint,
     classes: packed.header.classes,
     size: packed.header.size,
     channels: packed.header.channels,
-    settings: Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1))),
+    settings: Object.fromEntries(Object.entries(keyed).sort(([a], [b]) => (a < b ? -1 : 1))),
   });
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
@@ -134,6 +140,7 @@ export async function runTrial(
         batchSize: settings.batchSize,
         augment: settings.augment,
         firstKernel: settings.firstKernel,
+        amp: settings.amp,
         seed: settings.seed + fold,
         device: placement.device,
         threads: placement.threads,
@@ -176,16 +183,18 @@ export async function runTrial(
 
 /** Fitness by training (through the trial cache), for the GA. */
 export class TrainingFitness implements FitnessSource {
+  /** `placements[slot]` is where the evaluation running in that concurrent slot trains. */
   constructor(
     private readonly store: Store,
     private readonly packed: PackedDataset,
     private readonly base: TrialSettings,
-    private readonly placement: TrialPlacement,
+    private readonly placements: TrialPlacement[],
     private readonly control: { signal?: AbortSignal; onEvent?: (event: TrialEvent) => void } = {},
   ) {}
 
-  async evaluate(genes: Genes): Promise<FitnessResult> {
-    const { trial, cached } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), this.placement, this.control);
+  async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {
+    const placement = this.placements[slot % this.placements.length];
+    const { trial, cached } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), placement, this.control);
     return { fitness: trial.fitness, trialKey: trial.key, trained: !cached };
   }
 }

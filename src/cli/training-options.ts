@@ -4,6 +4,8 @@ import type { Argv } from 'yargs';
 import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset, type PrepareOptions } from '../data/dataset';
 import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../names';
 import { progressBar, type Progress } from '../progress';
+import { native } from '../native';
+import { slotPlacements } from '../parallel';
 import { TRIAL_DEFAULTS, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { choiceFlag, integerFlag, numberFlag } from './arguments';
 import type { GlobalArguments } from './main';
@@ -25,6 +27,8 @@ export interface TrainingArguments extends GlobalArguments {
   seed: number;
   device: string;
   threads: number;
+  amp: boolean;
+  parallel: number;
   db: string;
 }
 
@@ -45,7 +49,9 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('validation', { requiresArg: true, default: TRIAL_DEFAULTS.validationFraction, describe: 'hold-out fraction of subjects (with --folds 1)', coerce: numberFlag('validation', 0, 1) })
     .option('seed', { requiresArg: true, default: TRIAL_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
     .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
-    .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) })
+    .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core, shared out with --parallel)', coerce: integerFlag('threads', 0, 1024) })
+    .option('amp', { type: 'boolean', default: false, describe: 'bf16 mixed precision (autocast) for forward and loss' })
+    .option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once (grid, evolve): shared GPU, or one per GPU', coerce: integerFlag('parallel', 1, 64) })
     .option('db', { type: 'string', requiresArg: true, default: 'fer-ga.db', describe: 'SQLite results file' });
 }
 
@@ -92,11 +98,17 @@ export function trialSettings(args: TrainingArguments, choice: { model: ModelNam
     seed: args.seed,
     folds: args.folds,
     validationFraction: args.validation,
+    amp: args.amp,
   };
 }
 
 export function placement(args: TrainingArguments): TrialPlacement {
   return { device: args.device, threads: args.threads };
+}
+
+/** One placement per `--parallel` slot. */
+export function placements(args: TrainingArguments): TrialPlacement[] {
+  return slotPlacements(placement(args), args.parallel, native().info());
 }
 
 /** One stderr line per finished epoch: long work stays visible without a TTY. */

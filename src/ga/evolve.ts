@@ -10,6 +10,7 @@
  * repairInvalidGenes). Should one reach evaluation anyway (a resumed state from an
  * older policy), its fitness is 0.
  */
+import { runPool } from '../parallel';
 import { abortError } from '../errors';
 import { Random } from '../random';
 import type { IndividualRecord, Store } from '../store/store';
@@ -25,7 +26,8 @@ export interface FitnessResult {
 }
 
 export interface FitnessSource {
-  evaluate(genes: Genes): Promise<FitnessResult>;
+  /** `slot`: which of the concurrent evaluations this is (0 when one at a time). */
+  evaluate(genes: Genes, slot?: number): Promise<FitnessResult>;
 }
 
 export interface EvolveSettings {
@@ -70,6 +72,8 @@ export interface EvolveOptions {
   store: Store;
   run: number;
   fitness: FitnessSource;
+  /** Distinct chromosomes evaluated at once (default 1). */
+  parallel?: number;
   signal?: AbortSignal;
   onEvent?: (event: EvolveEvent) => void;
 }
@@ -107,9 +111,23 @@ function bestOf(state: EvolveState, genome: Genome): { genes: Genes; fitness: nu
   return best;
 }
 
+/** Up to `limit` distinct, valid chromosomes of this generation still to be evaluated, in order. */
+function unknownGenomes(state: EvolveState, genome: Genome, limit: number): Array<{ bits: string; genes: Genes }> {
+  const out: Array<{ bits: string; genes: Genes }> = [];
+  state.population.forEach((chromosome, i) => {
+    if (out.length >= limit || state.fitness[i] !== null) return;
+    const bits = genome.key(chromosome);
+    const genes = genome.decode(chromosome);
+    if (genes && !(bits in state.known) && !out.some((o) => o.bits === bits)) out.push({ bits, genes });
+  });
+  return out;
+}
+
 /** Runs (or resumes) run `options.run` to the end. */
 export async function runEvolution(settings: EvolveSettings, options: EvolveOptions): Promise<EvolveResult> {
   const { store, run, fitness, signal, onEvent } = options;
+  const parallel = options.parallel ?? 1;
+  const trainedHere = new Set<string>();
   validateSettings(settings);
   const genome = new Genome(settings.genes);
   const record = store.getRun<EvolveState>(run);
@@ -133,6 +151,24 @@ export async function runEvolution(settings: EvolveSettings, options: EvolveOpti
       }
       case 'evaluate': {
         const position = state.fitness.findIndex((f) => f === null);
+        const batch = parallel > 1 && position >= 0 ? unknownGenomes(state, genome, parallel) : [];
+        if (batch.length > 1) {
+          // Train several distinct chromosomes at once; their fitness is recorded as known
+          // (and saved) before the positions are filled one by one below.
+          const results = await runPool(batch, parallel, (entry, slot) => fitness.evaluate(entry.genes, slot));
+          const known = { ...state.known };
+          const knownTrials = { ...state.knownTrials };
+          batch.forEach((entry, i) => {
+            known[entry.bits] = results[i].fitness;
+            knownTrials[entry.bits] = results[i].trialKey;
+            if (results[i].trained) {
+              trainings++;
+              trainedHere.add(entry.bits);
+            }
+          });
+          state = { ...state, known, knownTrials };
+          break;
+        }
         if (position >= 0) {
           // One individual a step: its result is saved before the next one starts.
           const chromosome = state.population[position];
@@ -145,6 +181,7 @@ export async function runEvolution(settings: EvolveSettings, options: EvolveOpti
             if (bits in state.known) {
               value = state.known[bits];
               trialKey = state.knownTrials[bits] ?? null;
+              trained = trainedHere.delete(bits);
             } else {
               const result = await fitness.evaluate(genes);
               value = result.fitness;

@@ -11,7 +11,7 @@ import { choiceListFlag, integerFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
-import { loadDataset, logTrialEvent, modelFlag, placement, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import { loadDataset, logTrialEvent, modelFlag, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
 
 interface EvolveArguments extends TrainingArguments {
   model: ModelName;
@@ -77,12 +77,13 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           fitness = new TableFitness(readFitnessTable(settings.fitnessTable), settings.args.dataset, model, settings.fitnessTable);
         } else {
           const packed = await loadDataset({ ...args, ...settings.args });
-          fitness = new TrainingFitness(store, packed, settings.trial as TrialSettings, placement(args), { signal, onEvent: logTrialEvent });
+          fitness = new TrainingFitness(store, packed, settings.trial as TrialSettings, placements(args), { signal, onEvent: logTrialEvent });
         }
         const result = await runEvolution(settings.ga, {
           store,
           run,
           fitness,
+          parallel: args.parallel,
           signal,
           onEvent: (e) => {
             if (e.kind === 'individual' && e.position === settings.ga.population - 1) {

@@ -7,7 +7,7 @@ import { choiceListFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
-import { loadDataset, logTrialEvent, placement, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import { loadDataset, logTrialEvent, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
 
 interface GridArguments extends TrainingArguments {
   models: ModelName[];
@@ -32,7 +32,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     let rows: GridRow[] = [];
     try {
       rows = await withInterrupt((signal) =>
-        runGrid(store, packed, trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] }), args, placement(args), {
+        runGrid(store, packed, trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] }), args, placements(args), {
           signal,
           onEvent: logTrialEvent,
         }),
