@@ -15,6 +15,24 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('the packed cache', () => {
+  test('pack:FILE trains from a cache file alone, with the same data and trial identity; bad files are named', async () => {
+    const root = path.join(tmp, 'packed');
+    await writeSyntheticDataset(root, { subjects: 2, imagesPerClass: 1, seed: 3 });
+    const made = await prepareDataset(`folder:${root}`, { size: 20, face: 'none', cacheDir: path.join(tmp, 'p1') });
+    const moved = path.join(tmp, 'elsewhere.fergapack');
+    fs.copyFileSync(made.file, moved);
+    fs.rmSync(root, { recursive: true });
+    const pack = await prepareDataset(`pack:${moved}`, { size: 48 });
+    expect(pack.header).toEqual(made.header);
+    expect(pack.header.size).toBe(20);
+    expect(Buffer.from(pack.images).equals(Buffer.from(made.images))).toBe(true);
+    expect(Array.from(pack.labels)).toEqual(Array.from(made.labels));
+
+    await expect(prepareDataset(`pack:${path.join(tmp, 'nope.fergapack')}`)).rejects.toThrow(/nope\.fergapack: no such file/);
+    fs.writeFileSync(path.join(tmp, 'junk.fergapack'), 'not a pack at all');
+    await expect(prepareDataset(`pack:${path.join(tmp, 'junk.fergapack')}`)).rejects.toThrow(/junk\.fergapack is not a usable fer-ga pack \(not a fer-ga cache\)/);
+  });
+
   test('is reused when nothing changed, rebuilt when truncated or when a source changes', async () => {
     const root = path.join(tmp, 'small');
     await writeSyntheticDataset(root, { subjects: 3, imagesPerClass: 1, seed: 2 });

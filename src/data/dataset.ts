@@ -8,6 +8,8 @@
  *   kdef:PATH        KDEF (AF01ANS.JPG names)
  *   mmi:PATH         MMI (Sessions/N/ with XML metadata)
  *   folder:PATH      one sub-folder per class
+ *   pack:FILE        a .fergapack made by `prepare`, used as it is (no sources, no OpenCV):
+ *                    how a set prepared on one machine trains on another
  */
 import crypto from 'crypto';
 import fs from 'fs';
@@ -24,7 +26,7 @@ import { preprocessImages, type ColorMode, type FaceMode } from './preprocess';
 import type { DatasetIndex, ImageRecord } from './records';
 import { SYNTHETIC_DEFAULTS, SYNTHETIC_VERSION, writeSyntheticDataset } from './synthetic';
 
-export const DATASET_KINDS = ['synthetic', 'ckplus', 'kdef', 'mmi', 'folder'] as const;
+export const DATASET_KINDS = ['synthetic', 'ckplus', 'kdef', 'mmi', 'folder', 'pack'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
 export interface DatasetSpec {
@@ -39,7 +41,7 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   const kind = colon > 0 ? spec.slice(0, colon) : spec;
   const root = colon > 0 ? spec.slice(colon + 1) : '';
   if (!(DATASET_KINDS as readonly string[]).includes(kind) || kind === 'synthetic') {
-    throw new UsageError(`--dataset '${spec}' is not a data set spec (synthetic, ckplus:PATH, kdef:PATH, mmi:PATH or folder:PATH)`);
+    throw new UsageError(`--dataset '${spec}' is not a data set spec (synthetic, ckplus:PATH, kdef:PATH, mmi:PATH, folder:PATH or pack:FILE)`);
   }
   if (!root) throw new UsageError(`--dataset '${spec}' needs a path after '${kind}:'`);
   return { kind: kind as DatasetKind, root: path.resolve(root) };
@@ -119,6 +121,8 @@ export function indexDataset(spec: DatasetSpec, options: PrepareOptions = {}): O
     case 'folder':
     case 'synthetic':
       return indexFolder(root);
+    case 'pack':
+      throw new UsageError(`--dataset pack:${root} is already packed: it has no sources to index`);
   }
 }
 
@@ -133,6 +137,14 @@ function fingerprint(records: ImageRecord[], classes: string[], settings: Record
   return hash.digest('hex');
 }
 
+/** A packed file as it is: its own size, colour and classes apply. */
+function readPack(file: string): PreparedDataset {
+  if (!fs.existsSync(file)) throw new UsageError(`--dataset pack:${file}: no such file`);
+  const read = readCache(file);
+  if (!read.ok) throw new UsageError(`--dataset pack:${file} is not a usable fer-ga pack (${read.reason})`);
+  return { ...read.packed, reused: true };
+}
+
 export async function prepareDataset(specText: string, options: PrepareOptions = {}): Promise<PreparedDataset> {
   const size = options.size ?? 48;
   const color = options.color ?? 'grey';
@@ -142,6 +154,7 @@ export async function prepareDataset(specText: string, options: PrepareOptions =
   if (!(margin >= 0 && margin <= 1)) throw new UsageError(`--margin must be between 0 and 1 (got ${margin})`);
   const cacheDir = path.resolve(options.cacheDir ?? DEFAULT_CACHE_DIR);
   const spec = parseDatasetSpec(specText);
+  if (spec.kind === 'pack') return readPack(spec.root as string);
   if (spec.kind === 'synthetic') spec.root = await syntheticRoot(cacheDir, options.synthetic);
 
   const index = indexDataset(spec, options);
