@@ -11,6 +11,8 @@
 # end-to-end `evolve --parallel` on the synthetic set packed by gpu-pack.sh.
 # Logs and JSON go to $OUT (default /tmp/fer-ga-gpu); a short summary is printed last.
 # Each stage has its own time limit so the whole run ends within 8 minutes.
+# FER_GA_GPU_STAGES (default "tests bench evolve") picks stages after the build, and
+# FER_GA_GPU_BENCH passes flags to gpu-bench.js (e.g. "--sizes 64 --repeats 3").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/fer-ga-gpu}
@@ -47,6 +49,10 @@ fi
 summary+=("addon built in $(( $(date +%s) - build_started )) s")
 node -e "const i=require('./dist/native').native().info(); console.log(JSON.stringify({libtorch:i.libtorch,cuda:i.cuda}))" || fail "the addon does not load"
 
+stages=${FER_GA_GPU_STAGES:-tests bench evolve}
+wants() { [[ " $stages " == *" $1 "* ]]; }
+
+if wants tests; then
 stage "CUDA tests"
 if timeout 180 node --test test/gpu/ > "$OUT/tests.log" 2>&1; then
   summary+=("CUDA tests: $(grep -E '^# (pass|fail)' "$OUT/tests.log" | tr '\n' ' ')")
@@ -54,12 +60,17 @@ else
   grep -E "^not ok|error|Error|expected|actual" "$OUT/tests.log" | head -30
   summary+=("CUDA tests FAILED: $(grep -E '^# (pass|fail)' "$OUT/tests.log" | tr '\n' ' ')")
 fi
-
-stage "fer-ga vs PyTorch eager, training images/s"
-if ! timeout 240 node scripts/gpu-bench.js --out "$OUT/gpu-bench.json" 2>&1 | tee "$OUT/gpu-bench.txt"; then
-  summary+=("benchmark FAILED or cut short (see gpu-bench.txt)")
 fi
 
+if wants bench; then
+stage "fer-ga vs PyTorch eager, training images/s"
+# shellcheck disable=SC2086 # FER_GA_GPU_BENCH is a list of flags
+if ! timeout 240 node scripts/gpu-bench.js ${FER_GA_GPU_BENCH:-} --out "$OUT/gpu-bench.json" 2>&1 | tee "$OUT/gpu-bench.txt"; then
+  summary+=("benchmark FAILED or cut short (see gpu-bench.txt)")
+fi
+fi
+
+if wants evolve; then
 stage "end-to-end evolve on the synthetic set"
 evolve_started=$(date +%s)
 if timeout 120 node bin/fer-ga.js evolve --dataset pack:.gpu/synthetic-48.fergapack --model googlenet --epochs 15 \
@@ -68,6 +79,7 @@ if timeout 120 node bin/fer-ga.js evolve --dataset pack:.gpu/synthetic-48.fergap
   summary+=("evolve: $(node -e "const r=require('$OUT/evolve.json'); console.log(\`best \${JSON.stringify(r.best.genes)} \${(100*r.best.fitness).toFixed(2)}%, \${r.trainings} trainings, \${r.evaluations} evaluations\`)") in $(( $(date +%s) - evolve_started )) s")
 else
   tail -5 "$OUT/evolve.log"; summary+=("evolve FAILED (see evolve.log)")
+fi
 fi
 
 echo; echo "== summary (+$(( $(date +%s) - started )) s)"
