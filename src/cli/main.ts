@@ -7,6 +7,7 @@ import { modelsCommand } from './commands/models';
 import { evolveCommand } from './commands/evolve';
 import { gridCommand } from './commands/grid';
 import { prepareCommand } from './commands/prepare';
+import { reportCommand } from './commands/report';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
 
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(trainCommand)
     .command(gridCommand)
     .command(evolveCommand)
+    .command(reportCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()

@@ -47,5 +47,12 @@ export const MIGRATIONS: readonly string[] = [
     fitness     REAL NOT NULL,
     PRIMARY KEY (run_id, generation, position)
   );
+  `,  `
+  -- Which trials a run used, for any kind of run (a grid has no individuals).
+  CREATE TABLE run_trials (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    trial_key   TEXT NOT NULL REFERENCES trials(key),
+    PRIMARY KEY (run_id, trial_key)
+  );
   `,
 ];

@@ -79,21 +79,35 @@ export class Store {
 
   findTrial(key: string): TrialRecord | undefined {
     const row = this.db.prepare('SELECT * FROM trials WHERE key = ?').get(key) as Record<string, unknown> | undefined;
-    if (!row) return undefined;
-    return {
-      key: String(row.key),
-      dataset: String(row.dataset),
-      fingerprint: String(row.fingerprint),
-      model: String(row.model),
-      genes: JSON.parse(String(row.genes)) as Record<string, string>,
-      settings: JSON.parse(String(row.settings)) as Record<string, unknown>,
-      fitness: Number(row.fitness),
-      diverged: Boolean(row.diverged),
-      result: JSON.parse(String(row.result)) as unknown,
-      seconds: Number(row.seconds),
-      device: String(row.device),
-      libtorch: String(row.libtorch),
-    };
+    return row ? trialFromRow(row) : undefined;
+  }
+
+  /** Every stored trial, oldest first. */
+  allTrials(): TrialRecord[] {
+    return (this.db.prepare('SELECT * FROM trials ORDER BY created_at, key').all() as Array<Record<string, unknown>>).map(trialFromRow);
+  }
+
+  /** The trials a run used: those linked to it, and those its individuals point at. */
+  trialsOf(run: number): TrialRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM trials WHERE key IN (
+           SELECT trial_key FROM run_trials WHERE run_id = ?
+           UNION SELECT trial_key FROM individuals WHERE run_id = ? AND trial_key IS NOT NULL)
+         ORDER BY created_at, key`,
+      )
+      .all(run, run) as Array<Record<string, unknown>>;
+    return rows.map(trialFromRow);
+  }
+
+  linkTrials(run: number, keys: readonly string[]): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO run_trials (run_id, trial_key) VALUES (?, ?)');
+    this.db.transaction(() => keys.forEach((key) => insert.run(run, key)))();
+  }
+
+  runs(): Array<RunRecord & { createdAt: string; updatedAt: string }> {
+    const rows = this.db.prepare('SELECT * FROM runs ORDER BY id').all() as Array<Record<string, unknown>>;
+    return rows.map((row) => ({ ...runFromRow(row), createdAt: String(row.created_at), updatedAt: String(row.updated_at) }));
   }
 
   saveTrial(trial: TrialRecord): void {
@@ -126,16 +140,7 @@ export class Store {
 
   getRun<State>(id: number): RunRecord<State> | undefined {
     const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-    if (!row) return undefined;
-    return {
-      id: Number(row.id),
-      kind: row.kind as 'evolve' | 'grid',
-      dataset: String(row.dataset),
-      model: row.model === null ? null : String(row.model),
-      settings: JSON.parse(String(row.settings)) as Record<string, unknown>,
-      state: row.state === null ? null : (JSON.parse(String(row.state)) as State),
-      status: row.status as 'running' | 'done',
-    };
+    return row ? runFromRow<State>(row) : undefined;
   }
 
   /** Saves a run's state, with the rows of a finished generation when there is one, in one transaction. */
@@ -168,4 +173,33 @@ export class Store {
       mean: number;
     }>;
   }
+}
+
+function trialFromRow(row: Record<string, unknown>): TrialRecord {
+  return {
+    key: String(row.key),
+    dataset: String(row.dataset),
+    fingerprint: String(row.fingerprint),
+    model: String(row.model),
+    genes: JSON.parse(String(row.genes)) as Record<string, string>,
+    settings: JSON.parse(String(row.settings)) as Record<string, unknown>,
+    fitness: Number(row.fitness),
+    diverged: Boolean(row.diverged),
+    result: JSON.parse(String(row.result)) as unknown,
+    seconds: Number(row.seconds),
+    device: String(row.device),
+    libtorch: String(row.libtorch),
+  };
+}
+
+function runFromRow<State>(row: Record<string, unknown>): RunRecord<State> {
+  return {
+    id: Number(row.id),
+    kind: row.kind as 'evolve' | 'grid',
+    dataset: String(row.dataset),
+    model: row.model === null ? null : String(row.model),
+    settings: JSON.parse(String(row.settings)) as Record<string, unknown>,
+    state: row.state === null ? null : (JSON.parse(String(row.state)) as State),
+    status: row.status as 'running' | 'done',
+  };
 }

@@ -1,0 +1,50 @@
+/** The report as Markdown: the tables, the GA's progress, the best trial's confusion matrix. */
+import type { ReportData } from './collect';
+import { cellText, describeTrial, paperLayout, percent } from './table-layout';
+
+function mdTable(head: string[], rows: string[][], right: boolean[] = []): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map((_, i) => (right[i] ? '---:' : '---'))), ...rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(data: ReportData): string {
+  const out: string[] = [`# ${data.title}`, ''];
+  out.push(
+    `Generated ${data.generatedAt} from \`${data.database}\` by fer-ga ${data.versions.ferGa} (Node ${data.versions.node}; ` +
+      `libtorch ${data.versions.libtorch.join(', ') || '–'}; devices ${data.versions.devices.join(', ') || '–'}).`,
+    '',
+  );
+  for (const table of data.tables) {
+    out.push(`## ${table.dataset}: accuracy (%) — ${table.condition}`, '');
+    out.push(
+      mdTable(
+        ['network', 'optimizer', ...table.activations],
+        paperLayout(table).map((row) => [row.model, row.optimizer, ...row.cells.map(cellText)]),
+        [false, false, ...table.activations.map(() => true)],
+      ),
+      '',
+      `Best: ${describeTrial(table.best)}, ${percent(table.best.accuracy)}%.${table.cells.some((c) => c.diverged) ? ' `*`: the loss diverged.' : ''}`,
+      '',
+    );
+    const best = table.best;
+    if (best.confusion.length > 0) {
+      out.push(`Confusion matrix of the best (rows true, columns predicted):`, '');
+      out.push(mdTable(['', ...best.classes], best.confusion.map((row, i) => [best.classes[i] ?? String(i), ...row.map(String)]), [false, ...best.classes.map(() => true)]), '');
+    }
+  }
+  for (const run of data.runs.filter((r) => r.generations.length > 0)) {
+    out.push(`## GA run ${run.id}: ${run.dataset}${run.model ? ` / ${run.model}` : ''} (${run.status})`, '');
+    out.push(mdTable(['generation', 'best (%)', 'mean (%)'], run.generations.map((g) => [String(g.generation), percent(g.best), percent(g.mean)]), [true, true, true]), '');
+    if (run.best) out.push(`Pick: ${describeTrial(run.best)}, ${percent(run.best.accuracy)}%; ${run.trials} trials trained or reused.`, '');
+  }
+  out.push('## Trials', '');
+  out.push(
+    mdTable(
+      ['data set', 'trial', 'accuracy (%)', 'epochs', 'seconds', 'device', 'key'],
+      data.trials.map((t) => [t.dataset, describeTrial(t), cellText(t), String(t.curve.length), t.seconds.toFixed(1), t.device, t.key.slice(0, 12)]),
+      [false, false, true, true, true, false, false],
+    ),
+    '',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,34 @@
+/** One entry point for every report format. */
+import fs from 'fs';
+import path from 'path';
+
+import type { ReportData } from './collect';
+import { renderCsv } from './csv';
+import { renderHtml } from './html';
+import { renderMarkdown } from './markdown';
+
+export const REPORT_FORMATS = ['md', 'html', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export function renderReport(data: ReportData, format: ReportFormat): string {
+  switch (format) {
+    case 'md':
+      return renderMarkdown(data);
+    case 'html':
+      return renderHtml(data);
+    case 'csv':
+      return renderCsv(data);
+    case 'json':
+      return JSON.stringify(data, null, 2) + '\n';
+  }
+}
+
+/** Written whole or not at all: a reader never sees half a report. */
+export function writeReportFile(text: string, file: string): string {
+  const target = path.resolve(file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, text);
+  fs.renameSync(temporary, target);
+  return target;
+}
