@@ -3,7 +3,7 @@ import type { PackedDataset } from './data/cache';
 import type { ActivationName, ModelName, OptimizerName } from './names';
 import { runPool } from './parallel';
 import type { Store } from './store/store';
-import { runTrial, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
+import { runTrial, type TrialControl, type TrialPlacement, type TrialSettings } from './trials';
 
 export interface GridChoices {
   models: readonly ModelName[];
@@ -18,6 +18,8 @@ export interface GridRow {
   accuracy: number;
   diverged: boolean;
   cached: boolean;
+  /** The trial's key in the store. */
+  key: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function runGrid(
   base: Omit<TrialSettings, 'model' | 'optimizer' | 'activation'>,
   choices: GridChoices,
   placements: TrialPlacement | TrialPlacement[],
-  control: { signal?: AbortSignal; onEvent?: (event: TrialEvent) => void } = {},
+  control: TrialControl = {},
 ): Promise<GridRow[]> {
   const slots = Array.isArray(placements) ? placements : [placements];
   const cells = choices.models.flatMap((model) =>
@@ -38,6 +40,6 @@ export async function runGrid(
   );
   return runPool(cells, slots.length, async (cell, slot) => {
     const { trial, cached } = await runTrial(store, packed, { ...base, ...cell }, slots[slot], control);
-    return { ...cell, accuracy: trial.fitness, diverged: trial.diverged, cached };
+    return { ...cell, accuracy: trial.fitness, diverged: trial.diverged, cached, key: trial.key };
   });
 }

@@ -110,50 +110,74 @@ export interface TrialOutcome {
 
 export type TrialEvent = { kind: 'fold'; fold: number; folds: number; settings: TrialSettings; epoch: number; epochs: number };
 
+export interface TrialControl {
+  signal?: AbortSignal;
+  onEvent?: (event: TrialEvent) => void;
+  /** Where the first fold's network is saved: a path, or a path for each trial key. */
+  checkpoint?: string | ((key: string) => string);
+}
+
+/** What a checkpoint carries besides the weights: enough to preprocess and label new images the same way. */
+export function checkpointMetadata(packed: PackedDataset, settings: TrialSettings): string {
+  return JSON.stringify({ classes: packed.header.classes, dataset: packed.header.dataset, settings, preprocess: packed.header.settings });
+}
+
+/** Trains one fold of a trial's split (0-based), without touching the store. */
+export async function trainFold(
+  packed: PackedDataset,
+  settings: TrialSettings,
+  fold: number,
+  placement: TrialPlacement,
+  control: Omit<TrialControl, 'checkpoint'> & { checkpoint?: string } = {},
+): Promise<TrainResult> {
+  const splits = splitsFor(packed, settings);
+  return trainNetwork(
+    { images: packed.images, labels: packed.labels, trainIndices: splits[fold].train, validationIndices: splits[fold].validation },
+    {
+      model: settings.model,
+      classes: packed.header.classes.length,
+      channels: packed.header.channels,
+      size: packed.header.size,
+      activation: settings.activation,
+      optimizer: settings.optimizer,
+      learningRate: settings.learningRate,
+      weightDecay: settings.weightDecay,
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      augment: settings.augment,
+      firstKernel: settings.firstKernel,
+      amp: settings.amp,
+      seed: settings.seed + fold,
+      device: placement.device,
+      threads: placement.threads,
+      checkpoint: control.checkpoint,
+      checkpointMetadata: checkpointMetadata(packed, settings),
+    },
+    {
+      signal: control.signal,
+      onProgress: (e) =>
+        e.kind === 'epoch' && control.onEvent?.({ kind: 'fold', fold: fold + 1, folds: splits.length, settings, epoch: e.epoch, epochs: e.epochs }),
+    },
+  );
+}
+
 /** Returns the stored trial, or trains it (every fold) and stores it. */
 export async function runTrial(
   store: Store,
   packed: PackedDataset,
   settings: TrialSettings,
   placement: TrialPlacement,
-  control: { signal?: AbortSignal; onEvent?: (event: TrialEvent) => void; checkpoint?: string } = {},
+  control: TrialControl = {},
 ): Promise<TrialOutcome> {
   const key = trialKey(packed, settings);
   const cached = store.findTrial(key);
   if (cached) return { trial: cached, cached: true };
 
-  const splits = splitsFor(packed, settings);
   const folds: TrainResult[] = [];
-  for (let fold = 0; fold < splits.length; fold++) {
-    const result = await trainNetwork(
-      { images: packed.images, labels: packed.labels, trainIndices: splits[fold].train, validationIndices: splits[fold].validation },
-      {
-        model: settings.model,
-        classes: packed.header.classes.length,
-        channels: packed.header.channels,
-        size: packed.header.size,
-        activation: settings.activation,
-        optimizer: settings.optimizer,
-        learningRate: settings.learningRate,
-        weightDecay: settings.weightDecay,
-        epochs: settings.epochs,
-        batchSize: settings.batchSize,
-        augment: settings.augment,
-        firstKernel: settings.firstKernel,
-        amp: settings.amp,
-        seed: settings.seed + fold,
-        device: placement.device,
-        threads: placement.threads,
-        checkpoint: fold === 0 ? control.checkpoint : undefined,
-        checkpointMetadata: JSON.stringify({ classes: packed.header.classes, dataset: packed.header.dataset, settings }),
-      },
-      {
-        signal: control.signal,
-        onProgress: (e) =>
-          e.kind === 'epoch' && control.onEvent?.({ kind: 'fold', fold: fold + 1, folds: splits.length, settings, epoch: e.epoch, epochs: e.epochs }),
-      },
-    );
-    folds.push(result);
+  const count = splitsFor(packed, settings).length;
+  const checkpoint = typeof control.checkpoint === 'function' ? control.checkpoint(key) : control.checkpoint;
+  for (let fold = 0; fold < count; fold++) {
+    folds.push(await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }));
   }
   const fitness = folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length;
   const trial: TrialRecord = {
@@ -189,7 +213,7 @@ export class TrainingFitness implements FitnessSource {
     private readonly packed: PackedDataset,
     private readonly base: TrialSettings,
     private readonly placements: TrialPlacement[],
-    private readonly control: { signal?: AbortSignal; onEvent?: (event: TrialEvent) => void } = {},
+    private readonly control: TrialControl = {},
   ) {}
 
   async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {

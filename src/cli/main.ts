@@ -2,10 +2,12 @@
 import yargs from 'yargs';
 
 import { isAbortError, isUsageError } from '../errors';
+import { demoCommand } from './commands/demo';
 import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
 import { evolveCommand } from './commands/evolve';
 import { gridCommand } from './commands/grid';
+import { predictCommand } from './commands/predict';
 import { prepareCommand } from './commands/prepare';
 import { reportCommand } from './commands/report';
 import { synthCommand } from './commands/synth';
@@ -29,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('fer-ga')
     .usage('$0 <command> [options]\n\nChoose the activation and optimizer of a CNN for a facial-expression data set.')
     .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout; logs on stderr' })
+    .command(demoCommand)
     .command(infoCommand)
     .command(modelsCommand)
     .command(synthCommand)
@@ -37,6 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(gridCommand)
     .command(evolveCommand)
     .command(reportCommand)
+    .command(predictCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()

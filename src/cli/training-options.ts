@@ -30,6 +30,7 @@ export interface TrainingArguments extends GlobalArguments {
   amp: boolean;
   parallel: number;
   db: string;
+  'save-best'?: string;
 }
 
 export function withTrainingOptions<T>(yargs: Argv<T>) {
@@ -52,7 +53,8 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core, shared out with --parallel)', coerce: integerFlag('threads', 0, 1024) })
     .option('amp', { type: 'boolean', default: false, describe: 'bf16 mixed precision (autocast) for forward and loss' })
     .option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once (grid, evolve): shared GPU, or one per GPU', coerce: integerFlag('parallel', 1, 64) })
-    .option('db', { type: 'string', requiresArg: true, default: 'fer-ga.db', describe: 'SQLite results file' });
+    .option('db', { type: 'string', requiresArg: true, default: 'fer-ga.db', describe: 'SQLite results file' })
+    .option('save-best', { type: 'string', requiresArg: true, describe: "keep the best trial's network as DIR/best.ckpt (for predict)" });
 }
 
 export function modelFlag(name = 'model') {

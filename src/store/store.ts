@@ -143,6 +143,11 @@ export class Store {
     return row ? runFromRow<State>(row) : undefined;
   }
 
+  /** Marks a run without GA state (a grid) as finished. */
+  finishRun(id: number): void {
+    this.db.prepare("UPDATE runs SET status = 'done', updated_at = ? WHERE id = ?").run(now(), id);
+  }
+
   /** Saves a run's state, with the rows of a finished generation when there is one, in one transaction. */
   saveRunState(
     id: number,

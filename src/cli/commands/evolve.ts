@@ -6,7 +6,9 @@ import { readFitnessTable, TableFitness } from '../../ga/fitness-table';
 import { genesByName, GENE_NAMES } from '../../ga/genes';
 import type { ModelName } from '../../names';
 import { Store } from '../../store/store';
-import { TrainingFitness, type TrialSettings } from '../../trials';
+import { BestCheckpoint } from '../../best-checkpoint';
+import type { PreparedDataset } from '../../data/dataset';
+import { applyGenes, TrainingFitness, type TrialSettings } from '../../trials';
 import { choiceListFlag, integerFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
@@ -73,11 +75,17 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           run = store.createRun('evolve', args.dataset, model, settings as unknown as Record<string, unknown>);
         }
         let fitness: FitnessSource;
+        let packed: PreparedDataset | undefined;
+        const keeper = args['save-best'] && !settings.fitnessTable ? new BestCheckpoint(args['save-best']) : undefined;
         if (settings.fitnessTable) {
           fitness = new TableFitness(readFitnessTable(settings.fitnessTable), settings.args.dataset, model, settings.fitnessTable);
         } else {
-          const packed = await loadDataset({ ...args, ...settings.args });
-          fitness = new TrainingFitness(store, packed, settings.trial as TrialSettings, placements(args), { signal, onEvent: logTrialEvent });
+          packed = await loadDataset({ ...args, ...settings.args });
+          fitness = new TrainingFitness(store, packed, settings.trial as TrialSettings, placements(args), {
+            signal,
+            onEvent: logTrialEvent,
+            checkpoint: keeper?.trialFile,
+          });
         }
         const result = await runEvolution(settings.ga, {
           store,
@@ -91,7 +99,11 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             }
           },
         });
-        if (args.json) printJson(result);
+        const checkpoint =
+          keeper && packed
+            ? await keeper.keep(packed, applyGenes(settings.trial as TrialSettings, result.best.genes), result.best.fitness, placements(args)[0], { signal })
+            : null;
+        if (args.json) printJson({ ...result, checkpoint });
         else {
           for (const h of result.history) process.stdout.write(`generation ${String(h.generation).padStart(2)}  best ${h.best.toFixed(4)}  mean ${h.mean.toFixed(4)}\n`);
           const pick = Object.entries(result.best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ');
@@ -99,6 +111,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             `\nrun ${run}: best ${pick} (${(result.best.fitness * 100).toFixed(2)}%); ` +
               `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
           );
+          if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);
         }
       });
     } catch (error) {

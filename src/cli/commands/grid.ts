@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 
 import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../../names';
+import { BestCheckpoint } from '../../best-checkpoint';
 import { Store } from '../../store/store';
 import { runGrid, type GridRow } from '../../grid';
 import { choiceListFlag } from '../arguments';
@@ -29,20 +30,26 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   handler: async (args) => {
     const packed = await loadDataset(args);
     const store = new Store(args.db);
+    const keeper = args['save-best'] ? new BestCheckpoint(args['save-best']) : undefined;
+    const base = trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] });
     let rows: GridRow[] = [];
+    let bestCheckpoint: string | undefined;
     try {
-      rows = await withInterrupt((signal) =>
-        runGrid(store, packed, trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] }), args, placements(args), {
-          signal,
-          onEvent: logTrialEvent,
-        }),
-      );
+      const run = store.createRun('grid', args.dataset, args.models.length === 1 ? args.models[0] : null, { trial: base, choices: { models: args.models, optimizers: args.optimizers, activations: args.activations } });
+      rows = await withInterrupt(async (signal) => {
+        const done = await runGrid(store, packed, base, args, placements(args), { signal, onEvent: logTrialEvent, checkpoint: keeper?.trialFile });
+        store.linkTrials(run, done.map((r) => r.key));
+        store.finishRun(run);
+        return done;
+      });
+      const top = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+      if (keeper) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, ...top }, top.accuracy, placements(args)[0], { signal }));
     } finally {
       store.close();
     }
     const best = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     if (args.json) {
-      printJson({ dataset: packed.header.dataset, rows, best, trainings: rows.filter((r) => !r.cached).length });
+      printJson({ dataset: packed.header.dataset, rows, best, trainings: rows.filter((r) => !r.cached).length, checkpoint: bestCheckpoint ?? null });
       return;
     }
     printTable(
@@ -60,5 +67,6 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
       [false, false, ...args.activations.map(() => true)],
     );
     process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%)${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
+    if (bestCheckpoint) process.stdout.write(`checkpoint: ${bestCheckpoint}\n`);
   },
 };

@@ -2,7 +2,8 @@ import type { CommandModule } from 'yargs';
 
 import type { ActivationName, ModelName, OptimizerName } from '../../names';
 import { Store } from '../../store/store';
-import { runTrial } from '../../trials';
+import { BestCheckpoint } from '../../best-checkpoint';
+import { runTrial, trainFold } from '../../trials';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
@@ -29,9 +30,17 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
     const store = new Store(args.db);
     try {
       const settings = trialSettings(args, { model: args.model, activation: args.activation, optimizer: args.optimizer });
+      const keeper = args['save-best'] ? new BestCheckpoint(args['save-best']) : undefined;
       const { trial, cached } = await withInterrupt((signal) =>
-        runTrial(store, packed, settings, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint }),
+        runTrial(store, packed, settings, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint ?? keeper?.trialFile }),
       );
+      // A trial answered from the cache has no network on disk: keep() trains its first fold again.
+      const checkpoint = keeper
+        ? await withInterrupt((signal) => keeper.keep(packed, settings, trial.fitness, placement(args), { signal }))
+        : (args.checkpoint ?? null);
+      if (args.checkpoint && cached) {
+        await withInterrupt((signal) => trainFold(packed, settings, 0, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint }));
+      }
       const summary = {
         cached,
         key: trial.key,
@@ -44,6 +53,7 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
         device: trial.device,
         libtorch: trial.libtorch,
         settings: trial.settings,
+        checkpoint,
       };
       if (args.json) printJson(summary);
       else {
@@ -51,6 +61,7 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
           `${trial.model} ${trial.genes.activation} + ${trial.genes.optimizer}: validation accuracy ${(trial.fitness * 100).toFixed(2)}%` +
             `${trial.diverged ? ' (diverged)' : ''}${cached ? ' (from the trial cache)' : ''}\n`,
         );
+        if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);
       }
     } finally {
       store.close();

@@ -1,0 +1,107 @@
+import path from 'path';
+import type { CommandModule } from 'yargs';
+
+import { UsageError } from '../../errors';
+import { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS, runDemo } from '../../demo';
+import { MODELS, type ModelName } from '../../names';
+import { progressBar, type Progress } from '../../progress';
+import { choiceFlag, integerFlag, numberFlag } from '../arguments';
+import { withInterrupt } from '../interrupt';
+import type { GlobalArguments } from '../main';
+import { printJson, printTable } from '../output';
+
+interface DemoArguments extends GlobalArguments {
+  out: string;
+  model: ModelName;
+  size: number;
+  epochs: number;
+  'batch-size': number;
+  lr: number;
+  population: number;
+  generations: number;
+  seed: number;
+  cache?: string;
+  device: string;
+  threads: number;
+}
+
+export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
+  command: 'demo',
+  describe: 'the whole method on the built-in synthetic set in minutes on a CPU: GA and 3 × 3 grid, table, pick, HTML report',
+  builder: (yargs) =>
+    yargs
+      .option('out', { type: 'string', requiresArg: true, default: DEMO_DEFAULTS.out, describe: 'folder for results.db, report.html and best.ckpt' })
+      .option('model', { requiresArg: true, default: DEMO_DEFAULTS.model, describe: 'network', coerce: choiceFlag('model', MODELS) })
+      .option('size', { requiresArg: true, default: DEMO_DEFAULTS.size, describe: 'input size in pixels', coerce: integerFlag('size', 8, 1024) })
+      .option('epochs', { requiresArg: true, default: DEMO_DEFAULTS.epochs, describe: 'epochs a trial', coerce: integerFlag('epochs', 1, 1000) })
+      .option('batch-size', { requiresArg: true, default: DEMO_DEFAULTS.batchSize, describe: 'mini-batch', coerce: integerFlag('batch-size', 2, 65536) })
+      .option('lr', { requiresArg: true, default: DEMO_DEFAULTS.learningRate, describe: 'learning rate', coerce: numberFlag('lr', 0, 1e11) })
+      .option('population', { requiresArg: true, default: DEMO_DEFAULTS.population, describe: 'GA population (even)', coerce: integerFlag('population', 4, 10000) })
+      .option('generations', { requiresArg: true, default: DEMO_DEFAULTS.generations, describe: 'GA generations', coerce: integerFlag('generations', 1, 10000) })
+      .option('seed', { requiresArg: true, default: DEMO_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
+      .option('cache', { type: 'string', requiresArg: true, describe: 'cache folder (default .fer-ga-cache)' })
+      .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
+      .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) }) as never,
+  handler: async (args) => {
+    if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
+    let preparing: Progress | undefined;
+    let training: Progress | undefined;
+    const say = (line: string) => {
+      if (!args.json) process.stderr.write(`${line}\n`);
+    };
+    const result = await withInterrupt((signal) =>
+      runDemo({
+        out: args.out,
+        model: args.model,
+        size: args.size,
+        epochs: args.epochs,
+        batchSize: args['batch-size'],
+        learningRate: args.lr,
+        population: args.population,
+        generations: args.generations,
+        seed: args.seed,
+        cacheDir: args.cache,
+        placement: { device: args.device, threads: args.threads },
+        signal,
+        onStage: (stage) => say(`demo: ${stage}`),
+        onPrepare: (done, total) => {
+          preparing ??= progressBar('preprocessing', total, { quiet: args.json });
+          preparing.tick(done);
+          if (done === total) preparing.finish();
+        },
+        onProgress: (done, total) => {
+          training ??= progressBar('training (epochs of 9 trials)', total, { quiet: args.json });
+          training.tick(done);
+        },
+      }),
+    );
+    training?.finish();
+    if (args.json) {
+      printJson(result);
+      return;
+    }
+    const cell = (optimizer: string, activation: string) => {
+      const row = result.grid.find((r) => r.optimizer === optimizer && r.activation === activation);
+      return row ? `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}` : '';
+    };
+    process.stdout.write(`\nSynthetic set: ${result.dataset.images} images, ${result.dataset.classes.length} classes (chance ${(result.chance * 100).toFixed(1)}%). Validation accuracy (%), ${args.model}, ${args.epochs} epochs:\n\n`);
+    printTable(
+      ['network', 'optimizer', ...DEMO_ACTIVATIONS],
+      DEMO_OPTIMIZERS.map((optimizer) => [args.model, optimizer, ...DEMO_ACTIVATIONS.map((activation) => cell(optimizer, activation))]),
+      [false, false, true, true, true],
+    );
+    const shown = (file: string) => (file.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), file) : file);
+    const best = result.gridBest;
+    const pick = result.ga.best;
+    const worst = result.grid.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
+    process.stdout.write(
+      `\ngrid's best:  ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%; worst ${(worst.accuracy * 100).toFixed(2)}%)\n` +
+        `GA's pick:    ${pick.genes.activation} + ${pick.genes.optimizer} (${(pick.fitness * 100).toFixed(2)}%)` +
+        `${result.pickMatchesGrid ? ' = the grid’s best' : ' (not the grid’s best)'}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
+        `\nreport:     ${shown(result.report)}\n` +
+        `results:    ${shown(result.database)}\n` +
+        `checkpoint: ${shown(result.checkpoint)}  (npx fer-ga predict --checkpoint ${shown(result.checkpoint)} IMAGE…)\n` +
+        `took ${Math.round(result.seconds)} s\n`,
+    );
+  },
+};

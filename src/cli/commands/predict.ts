@@ -1,0 +1,36 @@
+import type { CommandModule } from 'yargs';
+
+import type { FaceMode } from '../../data/preprocess';
+import { predictImages } from '../../predict';
+import { choiceFlag } from '../arguments';
+import type { GlobalArguments } from '../main';
+import { printJson, printTable } from '../output';
+
+interface PredictArguments extends GlobalArguments {
+  checkpoint: string;
+  images: string[];
+  face?: FaceMode;
+}
+
+export const predictCommand: CommandModule<GlobalArguments, PredictArguments> = {
+  command: 'predict <images..>',
+  describe: "each image's expression and class probabilities, preprocessed as the checkpoint's network was trained",
+  builder: (yargs) =>
+    yargs
+      .positional('images', { type: 'string', array: true, describe: 'image files (png, jpg, …)' })
+      .option('checkpoint', { type: 'string', requiresArg: true, demandOption: true, describe: 'a checkpoint from train/grid/evolve/demo (--save-best DIR → DIR/best.ckpt)' })
+      .option('face', { requiresArg: true, describe: "detect or none (default: the checkpoint's own)", coerce: choiceFlag('face', ['detect', 'none'] as const) }) as never,
+  handler: async (args) => {
+    const predictions = await predictImages(args.checkpoint, args.images.map(String), { face: args.face });
+    if (args.json) {
+      printJson(predictions);
+      return;
+    }
+    const classes = Object.keys(predictions[0].probabilities);
+    printTable(
+      ['image', 'expression', ...classes],
+      predictions.map((p) => [p.file, p.expression, ...classes.map((c) => (p.probabilities[c] * 100).toFixed(1))]),
+      [false, false, ...classes.map(() => true)],
+    );
+  },
+};
