@@ -8,10 +8,11 @@
 #   python3-torchvision  torchvision on the same libtorch: the reference the tests and
 #                        `npm run bench` compare against
 #   cmake, g++           the addon's build
+#   chromium, fonts-dejavu-core   the headless browser the HTML report test renders in
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libopenblas0-openmp libopencv-dev opencv-data python3-torch python3-torchvision cmake g++)
+packages=(libtorch-dev libopenblas0-openmp libopencv-dev opencv-data python3-torch python3-torchvision cmake g++ chromium fonts-dejavu-core)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

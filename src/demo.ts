@@ -111,6 +111,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     options.onProgress?.(Math.min(done, total), total);
   };
 
+  // Zero first, so the bar's clock (and its ETA) starts with the training, not after the first epoch.
+  options.onProgress?.(0, total);
   const store = new Store(path.join(out, 'results.db'));
   const keeper = new BestCheckpoint(out);
   try {

@@ -48,6 +48,18 @@ export { runEvolution as evolve } from './ga/evolve';
 export { runGrid as grid } from './grid';
 export { runTrial as train } from './trials';
 export { Random } from './random';
+export { runPool, slotPlacements } from './parallel';
+export { BestCheckpoint } from './best-checkpoint';
+
+// Results: reports, inference, the demo.
+export { collectReport } from './report/collect';
+export type { ReportData, ReportTable, ReportTrial, ReportRun } from './report/collect';
+export { renderReport, REPORT_FORMATS } from './report/render';
+export type { ReportFormat } from './report/render';
+export { predictImages } from './predict';
+export type { Prediction, PredictOptions } from './predict';
+export { runDemo, DEMO_DEFAULTS } from './demo';
+export type { DemoOptions, DemoResult } from './demo';
 
 /** Opens (creating and migrating when needed) the SQLite results file. */
 export function openStore(file = 'fer-ga.db'): Store {

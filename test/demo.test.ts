@@ -1,0 +1,49 @@
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-demo-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('fer-ga demo', () => {
+  // The real demo trains 9 × 8 epochs at 48 px (about 8 minutes); the same path, cut short.
+  const quick = ['demo', '--size', '20', '--epochs', '1', '--generations', '2', '--threads', '2'];
+
+  test('runs the GA and the 3 × 3 grid on one trial cache, and ends with table, pick, trainings and report', () => {
+    const out = path.join(tmp, 'text');
+    const { code, stdout, stderr } = run(...quick, '--out', out);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/demo: GA over activation × optimizer on googlenet/);
+    expect(stderr).toMatch(/training \(epochs of 9 trials\)/);
+    expect(stdout).toMatch(/network\s+optimizer\s+relu\s+leaky-relu\s+clipped-relu/);
+    for (const optimizer of ['sgdm', 'rmsprop', 'adam']) expect(stdout).toMatch(new RegExp(`googlenet\\s+${optimizer}\\s+\\d+\\.\\d\\d\\*?\\s+\\d+\\.\\d\\d\\*?\\s+\\d+\\.\\d\\d`));
+    expect(stdout).toMatch(/grid's best: {2}\S+ \+ \S+ \(\d+\.\d\d%; worst \d+\.\d\d%\)/);
+    expect(stdout).toMatch(/GA's pick: {4}\S+ \+ \S+ \(\d+\.\d\d%\).*after training [1-9] of the 9 combinations/);
+    expect(stdout).toContain(`report:     ${path.join(out, 'report.html')}`);
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<table class="paper">');
+    expect(html).toContain('fitness per generation');
+    expect(fs.existsSync(path.join(out, 'best.ckpt'))).toBe(true);
+  });
+
+  test('a second run trains nothing and gives the same result (--json)', () => {
+    const out = path.join(tmp, 'json');
+    const first = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown>;
+    const second = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown> & { ga: { trainings: number } };
+    expect(second.ga.trainings).toBe(0);
+    expect(second.grid).toEqual((first.grid as Array<Record<string, unknown>>).map((r) => ({ ...r, cached: true })));
+    expect(second.gaTrainings).toBe(first.gaTrainings);
+    expect(second.gridBest).toMatchObject({ ...(first.gridBest as object), cached: true });
+  });
+});

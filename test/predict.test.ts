@@ -1,0 +1,77 @@
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+import { writeSyntheticDataset } from '../src/data/synthetic';
+
+const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
+
+let tmp: string;
+let faces: string;
+let data: string[];
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-predict-'));
+  faces = path.join(tmp, 'faces');
+  await writeSyntheticDataset(faces, { subjects: 5, imagesPerClass: 1, seed: 8 });
+  data = ['--dataset', `folder:${faces}`, '--size', '16', '--face', 'none', '--cache', path.join(tmp, 'cache'),
+    '--epochs', '1', '--batch-size', '8', '--threads', '1', '--db', path.join(tmp, 'results.db')];
+}, 120000);
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const images = () => ['happy', 'anger', 'surprise'].map((c) => path.join(faces, c, fs.readdirSync(path.join(faces, c))[0]));
+
+describe('predict', () => {
+  test('a trained checkpoint labels images: one row per image, probabilities that sum to 1', () => {
+    const checkpoint = path.join(tmp, 'tiny.ckpt');
+    expect(run('train', ...data, '--model', 'googlenet', '--optimizer', 'sgdm', '--checkpoint', checkpoint).code).toBe(0);
+    const out = run('predict', '--checkpoint', checkpoint, ...images(), '--json');
+    expect(out.stderr).toBe('');
+    const predictions = JSON.parse(out.stdout) as Array<{ file: string; expression: string; probabilities: Record<string, number> }>;
+    expect(predictions.map((p) => p.file)).toEqual(images());
+    const classes = ['anger', 'disgust', 'fear', 'happy', 'sadness', 'surprise', 'neutral'];
+    for (const p of predictions) {
+      expect(Object.keys(p.probabilities)).toEqual(classes);
+      const values = Object.values(p.probabilities);
+      expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(values.every((v) => v >= 0 && v <= 1)).toBe(true);
+      expect(p.expression).toBe(classes[values.indexOf(Math.max(...values))]);
+    }
+    const table = run('predict', '--checkpoint', checkpoint, ...images());
+    expect(table.stdout.split('\n')[0]).toMatch(/^image\s+expression\s+anger\s+disgust/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(2 + 3);
+  });
+
+  test('bad input is one line naming the file', () => {
+    const checkpoint = path.join(tmp, 'tiny.ckpt');
+    expect(run('predict', '--checkpoint', path.join(tmp, 'none.ckpt'), images()[0]).stderr).toMatch(/^fer-ga: --checkpoint .*none\.ckpt: no such file\n$/);
+    expect(run('predict', '--checkpoint', checkpoint, path.join(tmp, 'nope.png')).stderr).toMatch(/^fer-ga: image .*nope\.png: no such file\n$/);
+    const notAnImage = path.join(tmp, 'notes.png');
+    fs.writeFileSync(notAnImage, 'hello');
+    const bad = run('predict', '--checkpoint', checkpoint, images()[0], notAnImage);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^fer-ga: image .*notes\.png cannot be used: /);
+  });
+
+  test('--save-best keeps the best cell of a grid, also when every trial came from the cache', () => {
+    const grid = ['grid', ...data, '--models', 'googlenet', '--optimizers', 'sgdm,adam', '--activations', 'relu', '--json'];
+    const first = JSON.parse(run(...grid, '--save-best', path.join(tmp, 'best1')).stdout) as { best: { key: string; accuracy: number }; checkpoint: string };
+    expect(first.checkpoint).toBe(path.join(tmp, 'best1', 'best.ckpt'));
+    expect(fs.existsSync(first.checkpoint)).toBe(true);
+    expect(fs.existsSync(path.join(tmp, 'best1', 'trials'))).toBe(false);
+    const described = JSON.parse(fs.readFileSync(path.join(tmp, 'best1', 'best.json'), 'utf8')) as { key: string; accuracy: number };
+    expect(described).toMatchObject({ key: first.best.key, accuracy: first.best.accuracy });
+
+    const again = JSON.parse(run(...grid, '--save-best', path.join(tmp, 'best2')).stdout) as { trainings: number; checkpoint: string };
+    expect(again.trainings).toBe(0);
+    // Trained again from the same seed on the CPU: the same network, byte for byte in its predictions.
+    const a = run('predict', '--checkpoint', first.checkpoint, images()[0], '--json').stdout;
+    const b = run('predict', '--checkpoint', again.checkpoint, images()[0], '--json').stdout;
+    expect(JSON.parse(b)).toEqual(JSON.parse(a));
+  });
+});
