@@ -10,6 +10,8 @@ export interface EnvironmentInfo {
   version: string;
   node: string;
   addon: string;
+  /** build (from source here), prebuild (shipped in the package) or FER_GA_ADDON. */
+  addonSource: string;
   libtorch: string;
   cuda: NativeInfo['cuda'];
   threads: number;
@@ -50,12 +52,13 @@ function opencvAvailability(): { available: boolean; detail: string } {
 }
 
 export function environmentInfo(): EnvironmentInfo {
-  const { binding, file } = loadBinding();
+  const { binding, file, source } = loadBinding();
   const info = binding.info();
   return {
     version: packageVersion(),
     node: process.version,
     addon: file,
+    addonSource: source,
     libtorch: info.libtorch,
     cuda: info.cuda,
     threads: info.defaultThreads,

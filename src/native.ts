@@ -159,38 +159,74 @@ export interface LoadedBinding {
   binding: NativeBinding;
   /** The file that was loaded. */
   file: string;
+  /** A local build (`npm run build:addon`, or the install step's build from source), a prebuild shipped in the package, or FER_GA_ADDON. */
+  source: 'build' | 'prebuild' | 'FER_GA_ADDON';
+}
+
+interface Candidate {
+  file: string;
+  source: LoadedBinding['source'];
+}
+
+interface PrebuildEntry {
+  file: string;
+  libtorch: string;
+  flavour: 'cpu' | 'cuda';
 }
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
-const CANDIDATES = ['build/Release/fer_ga.node', 'build/Debug/fer_ga.node'];
+const LOCAL_BUILDS = ['build/Release/fer_ga.node', 'build/Debug/fer_ga.node'];
 
 let loaded: LoadedBinding | undefined;
 
-function explainLoadFailure(error: unknown, file: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/libtorch|libc10|libtorch_cpu/.test(message)) {
-    return (
-      `the native addon ${file} cannot find libtorch (${message.split('\n')[0]}); ` +
-      'install it with `sudo apt-get install libtorch-dev libopenblas0-openmp`, or `pip install torch`, then `npm run build:addon`'
-    );
+/** In the order they are tried: an explicit file, a local build, then the prebuilds for this platform. */
+export function addonCandidates(root = PACKAGE_ROOT): Candidate[] {
+  const candidates: Candidate[] = [];
+  if (process.env.FER_GA_ADDON) return [{ file: path.resolve(process.env.FER_GA_ADDON), source: 'FER_GA_ADDON' }];
+  for (const build of LOCAL_BUILDS) {
+    const file = path.join(root, build);
+    if (fs.existsSync(file)) candidates.push({ file, source: 'build' });
   }
-  return `the native addon ${file} failed to load: ${message.split('\n')[0]}`;
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const manifest = path.join(dir, 'manifest.json');
+  if (fs.existsSync(manifest)) {
+    for (const entry of JSON.parse(fs.readFileSync(manifest, 'utf8')) as PrebuildEntry[]) {
+      candidates.push({ file: path.join(dir, entry.file), source: 'prebuild' });
+    }
+  }
+  return candidates;
 }
 
-/** Loads the addon once; throws one clear line when it is missing or cannot load. */
+/** The first line of a dlopen failure, with what fixes the usual causes. */
+function explainLoadFailure(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const missing = /(lib(?:torch\w*|c10\w*)\.so[.\d]*): cannot open shared object file/.exec(message);
+  if (missing) return `${missing[1]} not found`;
+  return message.replace(/^.*\.node: /, '');
+}
+
+const REMEDY =
+  'install libtorch (`sudo apt-get install libtorch-dev libopenblas0-openmp` for Debian\'s CPU build, or `pip install torch`), ' +
+  'then build for it with `npm rebuild fer-ga --build-from-source` (in a checkout: `npm run build:addon`)';
+
+/** Loads the addon once; throws one clear line saying what was tried and why each failed. */
 export function loadBinding(): LoadedBinding {
   if (loaded) return loaded;
-  const file = CANDIDATES.map((c) => path.join(PACKAGE_ROOT, c)).find((f) => fs.existsSync(f));
-  if (!file) {
-    throw new Error('the native addon is not built: run `npm run setup` (or `npm run build:addon` when libtorch is installed)');
+  const candidates = addonCandidates();
+  if (candidates.length === 0) {
+    throw new Error(`the native addon is not built and no prebuild ships for ${process.platform}-${process.arch}: ${REMEDY}`);
   }
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = { binding: require(file) as NativeBinding, file };
-  } catch (error) {
-    throw new Error(explainLoadFailure(error, file));
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = { binding: require(candidate.file) as NativeBinding, ...candidate };
+      return loaded;
+    } catch (error) {
+      failures.push(`${path.relative(PACKAGE_ROOT, candidate.file) || candidate.file}: ${explainLoadFailure(error)}`);
+    }
   }
-  return loaded;
+  throw new Error(`no fer-ga native addon loads (${failures.join('; ')}): ${REMEDY}`);
 }
 
 export function native(): NativeBinding {

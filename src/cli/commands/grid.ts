@@ -43,7 +43,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         return done;
       });
       const top = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-      if (keeper) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, ...top }, top.accuracy, placements(args)[0], { signal }));
+      if (keeper) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
     } finally {
       store.close();
     }

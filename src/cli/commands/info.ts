@@ -16,7 +16,7 @@ export const infoCommand: CommandModule<GlobalArguments, GlobalArguments> = {
     const cuda = info.cuda.available ? `${info.cuda.devices} device(s), cuDNN ${info.cuda.cudnn ? 'yes' : 'no'}` : 'none';
     const lines = [
       `fer-ga      ${info.version} (Node ${info.node})`,
-      `addon       ${info.addon}`,
+      `addon       ${info.addon} (${info.addonSource})`,
       `libtorch    ${info.libtorch}`,
       `CUDA        ${cuda}`,
       `threads     ${info.threads} of ${info.cores} cores (OpenMP ${info.openmp ? 'yes' : 'no'}, oneDNN ${info.mkldnn ? 'yes' : 'no'})`,
