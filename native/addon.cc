@@ -96,6 +96,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("describeNetwork", Napi::Function::New(env, describeNetwork, "describeNetwork"));
   exports.Set("startTraining", Napi::Function::New(env, startTraining, "startTraining"));
   exports.Set("loadCheckpoint", Napi::Function::New(env, loadCheckpoint, "loadCheckpoint"));
+  exports.Set("loadNetwork", Napi::Function::New(env, loadNetwork, "loadNetwork"));
   exports.Set("Model", Model::define(env));
   return exports;
 }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "js_weights.h"
+
 namespace fer::js {
 
 namespace {
@@ -112,6 +114,10 @@ TrainConfig trainConfig(const Napi::Object& options) {
   config.channelsLast = optionalFlag(options, "channelsLast");
   config.foreachOptimizer = optionalFlag(options, "foreachOptimizer");
   config.residentData = optionalFlag(options, "residentData");
+  if (!absent(options.Get("initialWeights"))) config.initialWeights = weightsFromJs(options.Get("initialWeights"), "option initialWeights");
+  config.partialWeights = optionalBoolean(options, "partialWeights", false);
+  config.weightsSource = optionalString(options, "weightsSource", "given as initialWeights");
+  config.freezeEpochs = optionalInteger(options, "freezeEpochs", 0);
   return config;
 }
 

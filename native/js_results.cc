@@ -2,6 +2,8 @@
 
 #include <torch/version.h>
 
+#include "js_weights.h"
+
 namespace fer::js {
 
 namespace {
@@ -103,6 +105,7 @@ Napi::Object toJs(Napi::Env env, const TrainResult& result, const TrainConfig& c
   execution.Set("foreachOptimizer", result.foreachOptimizer);
   execution.Set("dataOnDevice", result.dataOnDevice);
   o.Set("execution", execution);
+  o.Set("weights", result.weightsLoaded ? Napi::Value(weightReportToJs(env, result.weights)) : env.Null());
   o.Set("mean", numbers(env, result.mean));
   o.Set("std", numbers(env, result.std));
   o.Set("libtorch", TORCH_VERSION);

@@ -3,8 +3,11 @@
 #include <stdexcept>
 
 #include "async_call.h"
+#include "js_options.h"
 #include "js_results.h"
+#include "js_weights.h"
 #include "normalisation.h"
+#include "state_dict.h"
 
 namespace fer::js {
 
@@ -18,7 +21,8 @@ Napi::Function Model::define(Napi::Env env) {
   Napi::Function constructor =
       DefineClass(env, "Model",
                   {InstanceAccessor<&Model::spec>("spec"), InstanceAccessor<&Model::metadata>("metadata"),
-                   InstanceAccessor<&Model::normalisation>("normalisation"), InstanceMethod<&Model::predict>("predict")});
+                   InstanceAccessor<&Model::normalisation>("normalisation"), InstanceMethod<&Model::predict>("predict"),
+                   InstanceMethod<&Model::logits>("logits"), InstanceMethod<&Model::stateDict>("stateDict")});
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(constructor)));
   return constructor;
 }
@@ -85,6 +89,78 @@ Napi::Value Model::predict(const Napi::CallbackInfo& info) {
         [](Napi::Env env, torch::Tensor& probabilities) -> Napi::Value {
           Napi::Float32Array out = Napi::Float32Array::New(env, probabilities.numel());
           std::copy_n(probabilities.data_ptr<float>(), probabilities.numel(), out.Data());
+          return out;
+        });
+  });
+}
+
+Napi::Value Model::logits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const NetworkSpec& spec = checkpoint_->spec;
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw std::invalid_argument("logits(input) needs a Float32Array of N×C×S×S values");
+    }
+    auto array = info[0].As<Napi::Float32Array>();
+    const int64_t perImage = spec.channels * spec.size * spec.size;
+    if (array.ElementLength() == 0 || array.ElementLength() % perImage != 0) {
+      throw std::invalid_argument("logits: " + std::to_string(array.ElementLength()) + " values is not a whole number of inputs");
+    }
+    const int64_t count = static_cast<int64_t>(array.ElementLength()) / perImage;
+    torch::Tensor input = torch::from_blob(array.Data(), {count, spec.channels, spec.size, spec.size}, torch::kFloat).clone();
+    std::shared_ptr<const Checkpoint> checkpoint = checkpoint_;
+    return runAsync<torch::Tensor>(
+        env,
+        [checkpoint, input]() {
+          torch::NoGradGuard noGrad;
+          checkpoint->network->eval();
+          return checkpoint->network->forward(input).logits.contiguous();
+        },
+        [](Napi::Env env, torch::Tensor& logits) -> Napi::Value {
+          Napi::Float32Array out = Napi::Float32Array::New(env, logits.numel());
+          std::copy_n(logits.data_ptr<float>(), logits.numel(), out.Data());
+          return out;
+        });
+  });
+}
+
+Napi::Value Model::stateDict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    std::shared_ptr<const Checkpoint> checkpoint = checkpoint_;
+    return runAsync<NamedTensors>(
+        env, [checkpoint]() { return networkStateDict(*checkpoint->network); },
+        [](Napi::Env env, NamedTensors& weights) -> Napi::Value { return weightsToJs(env, weights); });
+  });
+}
+
+Napi::Value loadNetwork(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsObject()) throw std::invalid_argument("loadNetwork(options) needs an options object");
+    const Napi::Object options = info[0].As<Napi::Object>();
+    const NetworkSpec spec = networkSpec(options);
+    NamedTensors weights = weightsFromJs(options.Get("weights"), "option weights");
+    const bool partial = optionalBoolean(options, "partial", false);
+    const std::string source = optionalString(options, "source", "given as weights");
+    struct Loaded {
+      std::shared_ptr<const Checkpoint> checkpoint;
+      WeightReport report;
+    };
+    return runAsync<Loaded>(
+        env,
+        [spec, weights = std::move(weights), partial, source]() {
+          auto network = buildNetwork(spec);
+          const WeightReport report = loadWeights(*network, spec, weights, partial, source);
+          // Identity normalisation: logits() takes inputs already normalised.
+          Checkpoint checkpoint{spec, std::vector<double>(spec.channels, 0.0), std::vector<double>(spec.channels, 1.0), "{}", network};
+          return Loaded{std::make_shared<const Checkpoint>(std::move(checkpoint)), report};
+        },
+        [](Napi::Env env, Loaded& loaded) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("model", Model::wrap(env, loaded.checkpoint));
+          out.Set("report", weightReportToJs(env, loaded.report));
           return out;
         });
   });

@@ -22,10 +22,17 @@ class Model : public Napi::ObjectWrap<Model> {
   Napi::Value normalisation(const Napi::CallbackInfo& info);
   /** predict(images: Uint8Array N×C×S×S) → Promise<Float32Array N×classes probabilities>. */
   Napi::Value predict(const Napi::CallbackInfo& info);
+  /** logits(input: Float32Array N×C×S×S, already normalised) → Promise<Float32Array N×classes>. */
+  Napi::Value logits(const Napi::CallbackInfo& info);
+  /** stateDict() → Promise<{name, shape, data}[]> in torchvision's names. */
+  Napi::Value stateDict(const Napi::CallbackInfo& info);
 
   std::shared_ptr<const Checkpoint> checkpoint_;
 };
 
 Napi::Value loadCheckpoint(const Napi::CallbackInfo& info);
+
+/** loadNetwork(spec & {weights, partial?, source?}) → Promise<Model>: a network from named weights, no normalisation. */
+Napi::Value loadNetwork(const Napi::CallbackInfo& info);
 
 }  // namespace fer::js

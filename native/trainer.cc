@@ -85,6 +85,9 @@ class Trial {
       torch::manual_seed(config.seed);
       network_ = buildNetwork(config.network);
     }
+    if (!config.initialWeights.empty()) {
+      weightReport_ = loadWeights(*network_, config.network, config.initialWeights, config.partialWeights, config.weightsSource);
+    }
     network_->to(device_);
     if (channelsLast_) useChannelsLast(*network_);
     optimizer_ = makeOptimizer(config.optimizer, network_->parameters(), foreachOptimizer_);
@@ -103,6 +106,8 @@ class Trial {
     result.channelsLast = channelsLast_;
     result.foreachOptimizer = foreachOptimizer_;
     result.dataOnDevice = !device_.is_cpu() && images_.device() == device_;
+    result.weightsLoaded = !config_.initialWeights.empty();
+    result.weights = weightReport_;
     double trainingSeconds = 0;
     int64_t imagesTrained = 0;
     Evaluation last;
@@ -110,6 +115,7 @@ class Trial {
       const auto epochStart = Clock::now();
       EpochRecord record;
       record.epoch = epoch;
+      if (config_.freezeEpochs > 0) freezeFeatures(epoch <= config_.freezeEpochs);
       const bool finite = trainEpoch(epoch, record, imagesTrained);
       trainingSeconds += secondsSince(epochStart);
       if (!finite) {
@@ -148,6 +154,13 @@ class Trial {
   }
 
  private:
+  /** Frozen feature layers get no gradient, so every optimizer leaves them as they are. */
+  void freezeFeatures(bool frozen) {
+    for (auto& item : network_->named_parameters()) {
+      if (isFeatureParameter(config_.network.architecture, item.key())) item.value().set_requires_grad(!frozen);
+    }
+  }
+
   /** `indices` on the trial's device. */
   torch::Tensor batchOfImages(const torch::Tensor& indices) {
     // Resident: a gather on the device. Otherwise index_select on the host copies just
@@ -272,6 +285,7 @@ class Trial {
   std::shared_ptr<Network> network_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Tensor labelsOnDevice_, validationOnDevice_;
+  WeightReport weightReport_;
 };
 }  // namespace
 
@@ -287,6 +301,9 @@ void validate(const TrainConfig& config, const TrainData& data) {
   if (config.augment.padding < 0 || config.augment.padding > config.network.size) {
     throw std::invalid_argument("cropPadding must be between 0 and the input size (got " +
                                 std::to_string(config.augment.padding) + ")");
+  }
+  if (config.freezeEpochs < 0 || config.freezeEpochs > config.epochs) {
+    throw std::invalid_argument("freezeEpochs must be between 0 and epochs (got " + std::to_string(config.freezeEpochs) + ")");
   }
   if (config.progressEveryBatches < 0) {
     throw std::invalid_argument("progressEveryBatches must not be negative (got " +

@@ -14,6 +14,7 @@
 #include "augment.h"
 #include "network.h"
 #include "optimizer.h"
+#include "state_dict.h"
 
 namespace fer {
 
@@ -34,6 +35,10 @@ struct TrainConfig {
   std::optional<bool> channelsLast;      // NHWC weights and inputs
   std::optional<bool> foreachOptimizer;  // multi-tensor optimizer updates
   std::optional<bool> residentData;      // the whole uint8 set copied to the device when it fits
+  NamedTensors initialWeights;           // torchvision-named weights to start from (empty: fresh)
+  bool partialWeights = false;           // skip unmatched keys instead of refusing
+  std::string weightsSource;             // for messages: the file the weights came from
+  int64_t freezeEpochs = 0;              // feature layers frozen for the first N epochs
 };
 
 /** The images stay where the caller put them; the trainer never copies the whole set. */
@@ -64,6 +69,8 @@ struct TrainResult {
   int64_t parameters = 0;
   // What the trial actually ran with, after the device-dependent defaults.
   bool amp = false, channelsLast = false, foreachOptimizer = false, dataOnDevice = false;
+  bool weightsLoaded = false;
+  WeightReport weights;
 };
 
 struct ProgressEvent {

@@ -21,6 +21,9 @@ export type {
   TrainProgress,
   TrainResult,
   TrainSettings,
+  NamedWeight,
+  NamedWeights,
+  WeightReport,
 } from './native';
 
 // Data sets: index, preprocess and cache; subject-independent splits.
@@ -59,6 +62,7 @@ export type { ReportFormat } from './report/render';
 export { predictImages } from './predict';
 export type { Prediction, PredictOptions } from './predict';
 export { runDemo, DEMO_DEFAULTS } from './demo';
+export { readWeights, readSafetensors, writeSafetensors, weightsHash } from './weights';
 export type { DemoOptions, DemoResult } from './demo';
 
 /** Opens (creating and migrating when needed) the SQLite results file. */

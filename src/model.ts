@@ -1,7 +1,8 @@
 /** A trained network loaded from a checkpoint, for inference. */
 import { UsageError } from './errors';
 import { native } from './native';
-import type { NativeModel, ResolvedNetworkSpec } from './native';
+import type { NamedWeights, NativeModel, NetworkSpec, ResolvedNetworkSpec, WeightReport } from './native';
+import { readWeights, writeSafetensors } from './weights';
 
 export class TrainedModel {
   private constructor(
@@ -11,6 +12,34 @@ export class TrainedModel {
 
   static async load(file: string): Promise<TrainedModel> {
     return new TrainedModel(await native().loadCheckpoint(file), file);
+  }
+
+  /**
+   * A network built from pretrained weights (a torch.save state-dict file or .safetensors,
+   * torchvision's names), adapted to `spec` as training would adapt it; no normalisation.
+   */
+  static async fromWeights(spec: NetworkSpec, file: string, options: { partial?: boolean } = {}): Promise<{ model: TrainedModel; report: WeightReport }> {
+    const weights = await readWeights(file);
+    const { model, report } = await native().loadNetwork({ ...spec, weights, partial: options.partial, source: file });
+    return { model: new TrainedModel(model, file), report };
+  }
+
+  /** Raw logits of inputs already scaled and normalised (Float32Array N×C×S×S). */
+  async logits(input: Float32Array): Promise<number[][]> {
+    const flat = await this.model.logits(input);
+    const rows: number[][] = [];
+    for (let i = 0; i < flat.length; i += this.spec.classes) rows.push(Array.from(flat.subarray(i, i + this.spec.classes)));
+    return rows;
+  }
+
+  /** Parameters and buffers in torchvision's names. */
+  stateDict(): Promise<NamedWeights> {
+    return this.model.stateDict();
+  }
+
+  /** The weights as a .safetensors file torchvision's model loads with strict=True. */
+  async exportSafetensors(file: string): Promise<void> {
+    writeSafetensors(file, await this.stateDict(), { source: 'fer-ga', model: this.spec.model });
   }
 
   get spec(): ResolvedNetworkSpec {

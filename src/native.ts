@@ -71,6 +71,33 @@ export interface LoopSettings {
   foreachOptimizer?: boolean;
   /** The whole uint8 set copied to the device once, when it fits. */
   residentData?: boolean;
+  /** Weights to start from, by torchvision's names (see readWeights). */
+  initialWeights?: NamedWeights;
+  /** Skip missing, unexpected and mis-shaped keys instead of refusing them. */
+  partialWeights?: boolean;
+  /** The file the weights came from, for messages. */
+  weightsSource?: string;
+  /** Feature layers (all but the classifier) frozen for the first N epochs. */
+  freezeEpochs?: number;
+}
+
+/** One tensor by name: float32 values (integer buffers as float64), row-major. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array | Float64Array;
+  dtype?: 'float32' | 'int64';
+}
+export type NamedWeights = NamedWeight[];
+
+export interface WeightReport {
+  loaded: number;
+  /** The classifier, for another class count. */
+  reinitialised: string[];
+  /** The first convolution, RGB summed for grey input. */
+  adapted: string[];
+  /** GoogLeNet's unused aux heads, or (partial loads) unmatched keys. */
+  skipped: string[];
 }
 
 export interface NativeTrainOptions extends NetworkSpec, OptimizerSettings, LoopSettings {
@@ -118,6 +145,8 @@ export interface TrainResult {
   parameters: number;
   /** How the trial ran once the device-dependent defaults were applied. */
   execution: { amp: boolean; channelsLast: boolean; foreachOptimizer: boolean; dataOnDevice: boolean };
+  /** What loading `initialWeights` did; null when the network started fresh. */
+  weights: WeightReport | null;
   mean: number[];
   std: number[];
   libtorch: string;
@@ -143,6 +172,9 @@ export interface NativeModel {
   readonly metadata: string;
   readonly normalisation: { mean: number[]; std: number[] };
   predict(images: Uint8Array): Promise<Float32Array>;
+  /** Raw logits of inputs already normalised (Float32Array N×C×S×S). */
+  logits(input: Float32Array): Promise<Float32Array>;
+  stateDict(): Promise<NamedWeights>;
 }
 
 export interface NativeBinding {
@@ -153,6 +185,7 @@ export interface NativeBinding {
     onProgress: (event: TrainProgress) => void,
   ): { promise: Promise<TrainResult>; cancel(): void };
   loadCheckpoint(path: string): Promise<NativeModel>;
+  loadNetwork(options: NetworkSpec & { weights: NamedWeights; partial?: boolean; source?: string }): Promise<{ model: NativeModel; report: WeightReport }>;
 }
 
 export interface LoadedBinding {

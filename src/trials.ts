@@ -11,9 +11,10 @@ import { holdOutSplit, kFoldSplits, type Split } from './data/splits';
 import type { FitnessResult, FitnessSource } from './ga/evolve';
 import type { Genes } from './ga/genome';
 import type { ActivationName, ModelName, OptimizerName } from './names';
-import type { TrainResult } from './native';
+import type { NamedWeights, TrainResult } from './native';
 import type { Store, TrialRecord } from './store/store';
 import { trainNetwork } from './train';
+import { readWeights } from './weights';
 
 export interface TrialSettings {
   model: ModelName;
@@ -32,6 +33,13 @@ export interface TrialSettings {
   validationFraction: number;
   /** bf16 autocast (mixed precision) for forward and loss. */
   amp: boolean;
+  /** Pretrained weights to start from (torchvision's names); the key holds their hash, not the path. */
+  weightsFile?: string;
+  weightsSha256?: string;
+  /** Skip unmatched weight keys instead of refusing them. */
+  partialWeights?: boolean;
+  /** Feature layers frozen for the first N epochs. */
+  freezeEpochs?: number;
 }
 
 /** Settings that change where a trial runs but not what it computes: kept out of the key. */
@@ -90,9 +98,14 @@ export function splitsFor(packed: PackedDataset, settings: Pick<TrialSettings, '
 }
 
 export function trialKey(packed: PackedDataset, settings: TrialSettings): string {
-  // float32 leaves `amp` out, so keys stored before the option existed still match.
-  const { amp, ...rest } = settings;
-  const keyed: Record<string, unknown> = amp ? settings : rest;
+  // Options at their "off" value are left out, so keys stored before they existed still
+  // match; the weights count by their content hash, wherever the file lies.
+  const keyed: Record<string, unknown> = Object.fromEntries(
+    Object.entries(settings).filter(
+      ([name, value]) =>
+        name !== 'weightsFile' && value !== undefined && !((name === 'amp' || name === 'partialWeights') && value === false) && !(name === 'freezeEpochs' && value === 0),
+    ),
+  );
   const canonical = JSON.stringify({
     fingerprint: packed.header.fingerprint,
     classes: packed.header.classes,
@@ -122,6 +135,17 @@ export function checkpointMetadata(packed: PackedDataset, settings: TrialSetting
   return JSON.stringify({ classes: packed.header.classes, dataset: packed.header.dataset, settings, preprocess: packed.header.settings });
 }
 
+// One read per weights file per process: every trial of a grid or GA starts from it.
+const weightsCache = new Map<string, Promise<NamedWeights>>();
+function weightsOf(file: string): Promise<NamedWeights> {
+  let cached = weightsCache.get(file);
+  if (!cached) {
+    cached = readWeights(file);
+    weightsCache.set(file, cached);
+  }
+  return cached;
+}
+
 /** Trains one fold of a trial's split (0-based), without touching the store. */
 export async function trainFold(
   packed: PackedDataset,
@@ -131,6 +155,7 @@ export async function trainFold(
   control: Omit<TrialControl, 'checkpoint'> & { checkpoint?: string } = {},
 ): Promise<TrainResult> {
   const splits = splitsFor(packed, settings);
+  const initialWeights = settings.weightsFile ? await weightsOf(settings.weightsFile) : undefined;
   return trainNetwork(
     { images: packed.images, labels: packed.labels, trainIndices: splits[fold].train, validationIndices: splits[fold].validation },
     {
@@ -147,6 +172,10 @@ export async function trainFold(
       augment: settings.augment,
       firstKernel: settings.firstKernel,
       amp: settings.amp,
+      initialWeights,
+      partialWeights: settings.partialWeights,
+      weightsSource: settings.weightsFile,
+      freezeEpochs: settings.freezeEpochs,
       seed: settings.seed + fold,
       device: placement.device,
       threads: placement.threads,

@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo';
 import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
 import { evolveCommand } from './commands/evolve';
+import { exportCommand } from './commands/export';
 import { gridCommand } from './commands/grid';
 import { predictCommand } from './commands/predict';
 import { prepareCommand } from './commands/prepare';
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(evolveCommand)
     .command(reportCommand)
     .command(predictCommand)
+    .command(exportCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()

@@ -1,4 +1,5 @@
 /** Flags shared by the commands that train (train, grid, evolve), and turning them into settings. */
+import path from 'path';
 import type { Argv } from 'yargs';
 
 import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset, type PrepareOptions } from '../data/dataset';
@@ -6,6 +7,7 @@ import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, t
 import { progressBar, type Progress } from '../progress';
 import { native } from '../native';
 import { slotPlacements } from '../parallel';
+import { weightsHash } from '../weights';
 import { TRIAL_DEFAULTS, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { choiceFlag, integerFlag, numberFlag } from './arguments';
 import type { GlobalArguments } from './main';
@@ -31,6 +33,9 @@ export interface TrainingArguments extends GlobalArguments {
   parallel: number;
   db: string;
   'save-best'?: string;
+  weights?: string;
+  'freeze-epochs': number;
+  'partial-weights': boolean;
 }
 
 export function withTrainingOptions<T>(yargs: Argv<T>) {
@@ -54,7 +59,10 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('amp', { type: 'boolean', default: false, describe: 'bf16 mixed precision (autocast) for forward and loss' })
     .option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once (grid, evolve): shared GPU, or one per GPU', coerce: integerFlag('parallel', 1, 64) })
     .option('db', { type: 'string', requiresArg: true, default: 'fer-ga.db', describe: 'SQLite results file' })
-    .option('save-best', { type: 'string', requiresArg: true, describe: "keep the best trial's network as DIR/best.ckpt (for predict)" });
+    .option('save-best', { type: 'string', requiresArg: true, describe: "keep the best trial's network as DIR/best.ckpt (for predict)" })
+    .option('weights', { type: 'string', requiresArg: true, describe: "start from these weights (torchvision's names): torch.save(state_dict) file or .safetensors" })
+    .option('freeze-epochs', { requiresArg: true, default: 0, describe: 'with --weights: feature layers frozen for the first N epochs', coerce: integerFlag('freeze-epochs', 0, 100000) })
+    .option('partial-weights', { type: 'boolean', default: false, describe: 'with --weights: skip missing, unexpected or mis-shaped keys instead of refusing' });
 }
 
 export function modelFlag(name = 'model') {
@@ -101,6 +109,9 @@ export function trialSettings(args: TrainingArguments, choice: { model: ModelNam
     folds: args.folds,
     validationFraction: args.validation,
     amp: args.amp,
+    ...(args.weights ? { weightsFile: path.resolve(args.weights), weightsSha256: weightsHash(args.weights) } : {}),
+    ...(args['partial-weights'] ? { partialWeights: true } : {}),
+    ...(args['freeze-epochs'] > 0 ? { freezeEpochs: args['freeze-epochs'] } : {}),
   };
 }
 

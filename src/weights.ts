@@ -1,0 +1,109 @@
+/**
+ * Pretrained weights by torchvision's state-dict names: read from a PyTorch file
+ * (`torch.save(model.state_dict(), path)`, read natively) or a `.safetensors` file (read
+ * here: a JSON header and raw little-endian tensors), and written back as safetensors.
+ */
+import crypto from 'crypto';
+import fs from 'fs';
+import path from 'path';
+
+import { UsageError } from './errors';
+import { bfloat16ToFloat, halfToFloat } from './float16';
+import type { NamedWeights } from './native';
+import { readTorchSave } from './torch-save';
+
+const DTYPES: Record<string, { bytes: number; read: (view: DataView, offset: number) => number; integer?: boolean }> = {
+  F32: { bytes: 4, read: (v, o) => v.getFloat32(o, true) },
+  F64: { bytes: 8, read: (v, o) => v.getFloat64(o, true) },
+  F16: { bytes: 2, read: (v, o) => halfToFloat(v.getUint16(o, true)) },
+  BF16: { bytes: 2, read: (v, o) => bfloat16ToFloat(v.getUint16(o, true)) },
+  I64: { bytes: 8, read: (v, o) => Number(v.getBigInt64(o, true)), integer: true },
+};
+
+export function readSafetensors(file: string): NamedWeights {
+  const bytes = fs.readFileSync(file);
+  const fail = (why: string): never => {
+    throw new UsageError(`weights file ${file} is not a safetensors file (${why})`);
+  };
+  if (bytes.length < 8) fail('too short');
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  if (headerLength <= 0 || 8 + headerLength > bytes.length) fail('bad header length');
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  try {
+    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as typeof header;
+  } catch {
+    return fail('unreadable header');
+  }
+  const base = 8 + headerLength;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: NamedWeights = [];
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const type = DTYPES[entry.dtype];
+    if (!type) fail(`'${name}' has dtype ${entry.dtype}; F32, F64, F16, BF16 and I64 are read`);
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    const [begin, end] = entry.data_offsets;
+    if (end - begin !== count * type.bytes || base + end > bytes.length) fail(`'${name}' has ${end - begin} bytes for shape [${entry.shape.join(',')}]`);
+    const data = type.integer ? new Float64Array(count) : new Float32Array(count);
+    if (entry.dtype === 'F32' && (bytes.byteOffset + base + begin) % 4 === 0) {
+      data.set(new Float32Array(bytes.buffer, bytes.byteOffset + base + begin, count));
+    } else {
+      for (let i = 0; i < count; i++) data[i] = type.read(view, base + begin + i * type.bytes);
+    }
+    out.push({ name, shape: entry.shape, data, dtype: type.integer ? 'int64' : 'float32' });
+  }
+  return out;
+}
+
+/** float32 tensors as F32, integer buffers as I64; the header padded to 8 bytes as the format recommends. */
+export function writeSafetensors(file: string, weights: NamedWeights, metadata: Record<string, string> = {}): void {
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt', ...metadata } };
+  let offset = 0;
+  for (const w of weights) {
+    const bytes = w.data.length * (w.dtype === 'int64' ? 8 : 4);
+    header[w.name] = { dtype: w.dtype === 'int64' ? 'I64' : 'F32', shape: w.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const out = Buffer.alloc(8 + headerBytes.length + offset);
+  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
+  headerBytes.copy(out, 8);
+  let at = 8 + headerBytes.length;
+  for (const w of weights) {
+    if (w.dtype === 'int64') {
+      for (const v of w.data) {
+        out.writeBigInt64LE(BigInt(Math.round(v)), at);
+        at += 8;
+      }
+    } else {
+      Buffer.from(Float32Array.from(w.data).buffer).copy(out, at);
+      at += w.data.length * 4;
+    }
+  }
+  const target = path.resolve(file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(`${target}.tmp`, out);
+  fs.renameSync(`${target}.tmp`, target);
+}
+
+/** `.safetensors` by its own reader; anything else as a torch.save file. */
+export async function readWeights(file: string): Promise<NamedWeights> {
+  if (!fs.existsSync(file)) throw new UsageError(`--weights ${file}: no such file`);
+  return file.endsWith('.safetensors') ? readSafetensors(file) : readTorchSave(file);
+}
+
+/** The file's content hash: what the trial key holds, so a renamed copy is the same trial. */
+export function weightsHash(file: string): string {
+  if (!fs.existsSync(file)) throw new UsageError(`--weights ${file}: no such file`);
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let read = fs.readSync(fd, chunk); read > 0; read = fs.readSync(fd, chunk)) hash.update(chunk.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
