@@ -8,6 +8,7 @@ import path from 'path';
 
 import Database from 'better-sqlite3';
 
+import { UsageError } from '../errors';
 import { MIGRATIONS } from './migrations';
 
 export interface TrialRecord {
@@ -45,15 +46,29 @@ export interface IndividualRecord {
 
 const now = () => new Date().toISOString();
 
+// SQLite only finds out a file is not a database at its first statement, and says so without the file's name.
+function describeOpenError(file: string, error: unknown): Error {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new UsageError(`results file ${file} is not a fer-ga results database (SQLite: ${(error as Error).message})`);
+  }
+  return error instanceof Error && !error.message.includes(file) ? new Error(`results file ${file}: ${error.message}`) : (error as Error);
+}
+
 export class Store {
   private readonly db: Database.Database;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (error) {
+      this.db.close();
+      throw describeOpenError(file, error);
+    }
   }
 
   get schemaVersion(): number {
