@@ -137,7 +137,8 @@ export function checkpointMetadata(packed: PackedDataset, settings: TrialSetting
 
 // One read per weights file per process: every trial of a grid or GA starts from it.
 const weightsCache = new Map<string, Promise<NamedWeights>>();
-function weightsOf(file: string): Promise<NamedWeights> {
+/** Reads (once) the weights trials start from; the CLI calls it early so a bad file fails before preprocessing. */
+export function weightsOf(file: string): Promise<NamedWeights> {
   let cached = weightsCache.get(file);
   if (!cached) {
     cached = readWeights(file);

@@ -1,4 +1,6 @@
 import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
 import path from 'path';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
@@ -59,5 +61,49 @@ describe('fer-ga CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stdout).toBe('');
+  });
+
+  describe('refused before any preprocessing or results file', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-cli-'));
+      fs.writeFileSync(path.join(dir, 'garbage.safetensors'), Buffer.alloc(64, 0xff));
+      fs.writeFileSync(path.join(dir, 'garbage.pth'), 'not a zip');
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test.each([
+      [['train', '--model', 'vgg16', '--size', '16'], /^fer-ga: --size 16 is below vgg16's smallest input \(32 pixels\)\n$/],
+      [['grid', '--models', 'googlenet,alexnet', '--size', '40'], /^fer-ga: --size 40 is below alexnet's smallest input \(63 pixels\)\n$/],
+      [['evolve', '--model', 'alexnet', '--size', '48'], /^fer-ga: --size 48 is below alexnet's smallest input \(63 pixels\)\n$/],
+      [['train', '--model', 'resnet50', '--weights', 'garbage.safetensors'], /^fer-ga: weights file .*garbage\.safetensors is not a safetensors file \(bad header length\)\n$/],
+      [['grid', '--models', 'resnet50', '--weights', 'garbage.pth'], /^fer-ga: weights file .*garbage\.pth cannot be read as torch\.save\(model\.state_dict\(\)\): not a zip file/],
+      [['evolve', '--model', 'resnet50', '--weights', 'missing.pth'], /^fer-ga: --weights .*missing\.pth: no such file\n$/],
+    ])('%j', (args, message) => {
+      const cache = path.join(dir, 'cache');
+      const db = path.join(dir, 'results.db');
+      const resolved = args.map((a) => (/\.(safetensors|pth)$/.test(a) ? path.join(dir, a) : a));
+      const { code, stdout, stderr } = run(...resolved, '--dataset', 'synthetic', '--cache', cache, '--db', db);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stdout).toBe('');
+      expect(fs.existsSync(cache)).toBe(false);
+      expect(fs.existsSync(db)).toBe(false);
+    });
+
+    test('demo with a size below its network’s minimum', () => {
+      const out = path.join(dir, 'demo');
+      const { code, stderr } = run('demo', '--model', 'googlenet', '--size', '12', '--out', out, '--cache', path.join(dir, 'cache'));
+      expect(code).toBe(2);
+      expect(stderr).toBe("fer-ga: --size 12 is below googlenet's smallest input (15 pixels)\n");
+      expect(fs.existsSync(out)).toBe(false);
+    });
+
+    test('report on a file that is not a results database names the file', () => {
+      const { code, stderr } = run('report', '--db', path.join(dir, 'garbage.pth'));
+      expect(code).toBe(2);
+      expect(stderr).toBe(`fer-ga: results file ${path.join(dir, 'garbage.pth')} is not a fer-ga results database (SQLite: file is not a database)\n`);
+    });
   });
 });

@@ -8,7 +8,9 @@ import { progressBar, type Progress } from '../progress';
 import { native } from '../native';
 import { slotPlacements } from '../parallel';
 import { weightsHash } from '../weights';
-import { TRIAL_DEFAULTS, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
+import { minimumSize } from '../networks';
+import { UsageError } from '../errors';
+import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { choiceFlag, integerFlag, numberFlag } from './arguments';
 import type { GlobalArguments } from './main';
 
@@ -73,6 +75,18 @@ export function activationFlag() {
 }
 export function optimizerFlag() {
   return { requiresArg: true, default: 'adam' as OptimizerName, describe: 'optimizer', coerce: choiceFlag('optimizer', OPTIMIZERS) } as const;
+}
+
+/**
+ * What can be refused before the data set is prepared (which can take minutes): an input
+ * size below a network's minimum, and a weights file that cannot be read.
+ */
+export async function checkTrainingInputs(args: Pick<TrainingArguments, 'size' | 'weights'>, models: readonly ModelName[]): Promise<void> {
+  for (const model of models) {
+    const smallest = minimumSize(model);
+    if (args.size < smallest) throw new UsageError(`--size ${args.size} is below ${model}'s smallest input (${smallest} pixels)`);
+  }
+  if (args.weights) await weightsOf(path.resolve(args.weights));
 }
 
 /** prepareDataset with a progress bar on stderr while images are preprocessed. */

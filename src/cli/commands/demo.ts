@@ -6,6 +6,7 @@ import { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS, runDemo } from '../..
 import { MODELS, type ModelName } from '../../names';
 import { progressBar, type Progress } from '../../progress';
 import { choiceFlag, integerFlag, numberFlag } from '../arguments';
+import { checkTrainingInputs } from '../training-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
@@ -44,6 +45,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
+    await checkTrainingInputs(args, [args.model]);
     let preparing: Progress | undefined;
     let training: Progress | undefined;
     const say = (line: string) => {

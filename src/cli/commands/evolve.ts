@@ -13,7 +13,7 @@ import { choiceListFlag, integerFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
-import { loadDataset, logTrialEvent, modelFlag, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import { checkTrainingInputs, loadDataset, logTrialEvent, modelFlag, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
 
 interface EvolveArguments extends TrainingArguments {
   model: ModelName;
@@ -50,6 +50,8 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
+    // A resumed run was checked when it began; a fitness table trains nothing.
+    if (args.resume === undefined && !args['fitness-table']) await checkTrainingInputs(args, [args.model]);
     const store = new Store(args.db);
     let run = 0;
     try {

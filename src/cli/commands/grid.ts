@@ -8,7 +8,7 @@ import { choiceListFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
-import { loadDataset, logTrialEvent, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import { checkTrainingInputs, loadDataset, logTrialEvent, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
 
 interface GridArguments extends TrainingArguments {
   models: ModelName[];
@@ -28,6 +28,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
       .option('activations', { type: 'string', requiresArg: true, default: PAPER_ACTIVATIONS.join(','), describe: 'comma-separated activations', coerce: choiceListFlag('activations', ACTIVATIONS) })
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
   handler: async (args) => {
+    await checkTrainingInputs(args, args.models);
     const packed = await loadDataset(args);
     const store = new Store(args.db);
     const keeper = args['save-best'] ? new BestCheckpoint(args['save-best']) : undefined;

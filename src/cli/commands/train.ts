@@ -7,7 +7,7 @@ import { runTrial, trainFold } from '../../trials';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
-import { activationFlag, loadDataset, logTrialEvent, modelFlag, optimizerFlag, placement, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import { activationFlag, checkTrainingInputs, loadDataset, logTrialEvent, modelFlag, optimizerFlag, placement, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
 
 interface TrainArguments extends TrainingArguments {
   model: ModelName;
@@ -26,6 +26,7 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
       .option('optimizer', optimizerFlag())
       .option('checkpoint', { type: 'string', requiresArg: true, describe: 'save the trained network (first fold) here' }) as never,
   handler: async (args) => {
+    await checkTrainingInputs(args, [args.model]);
     const packed = await loadDataset(args);
     const store = new Store(args.db);
     try {
