@@ -3,6 +3,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
+import { Store } from '../src/store/store';
+
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 
 function run(...args: string[]) {
@@ -79,6 +81,7 @@ describe('fer-ga CLI', () => {
       [['train', '--model', 'resnet50', '--weights', 'garbage.safetensors'], /^fer-ga: weights file .*garbage\.safetensors is not a safetensors file \(bad header length\)\n$/],
       [['grid', '--models', 'resnet50', '--weights', 'garbage.pth'], /^fer-ga: weights file .*garbage\.pth cannot be read as torch\.save\(model\.state_dict\(\)\): not a zip file/],
       [['evolve', '--model', 'resnet50', '--weights', 'missing.pth'], /^fer-ga: --weights .*missing\.pth: no such file\n$/],
+      [['train', '--model', 'resnet50', '--save-best', 'garbage.pth'], /^fer-ga: --save-best .*garbage\.pth cannot be written \(.*garbage\.pth is a file, not a folder\)\n$/],
     ])('%j', (args, message) => {
       const cache = path.join(dir, 'cache');
       const db = path.join(dir, 'results.db');
@@ -98,6 +101,15 @@ describe('fer-ga CLI', () => {
       expect(code).toBe(2);
       expect(stderr).toBe("fer-ga: --size 12 is below googlenet's smallest input (15 pixels)\n");
       expect(fs.existsSync(out)).toBe(false);
+    });
+
+    test('report --out under a file names the flag and the file in the way', () => {
+      const db = path.join(dir, 'empty-results.db');
+      new Store(db).close();
+      const out = path.join(dir, 'garbage.pth', 'report.md');
+      const { code, stderr } = run('report', '--db', db, '--out', out);
+      expect(code).toBe(2);
+      expect(stderr).toBe(`fer-ga: --out ${out} cannot be written (${path.join(dir, 'garbage.pth')} is a file, not a folder)\n`);
     });
 
     test('report on a file that is not a results database names the file', () => {

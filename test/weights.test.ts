@@ -143,6 +143,10 @@ describe("torchvision's weights", () => {
 
     const bad = spawnSync(process.execPath, [BIN, 'export', '--checkpoint', checkpoint, '--out', path.join(tmp, 'x.bin')], { encoding: 'utf8' });
     expect(bad.stderr).toMatch(/^fer-ga: --out .*x\.bin must end in \.safetensors\n$/);
+    const inTheWay = path.join(tmp, 'alexnet.pth');
+    const unwritable = spawnSync(process.execPath, [BIN, 'export', '--checkpoint', checkpoint, '--out', path.join(inTheWay, 'w.safetensors')], { encoding: 'utf8' });
+    expect(unwritable.status).toBe(2);
+    expect(unwritable.stderr).toBe(`fer-ga: --out ${path.join(inTheWay, 'w.safetensors')} cannot be written (${inTheWay} is a file, not a folder)\n`);
   }, 240000);
 });
 

@@ -39,3 +39,19 @@ export function numberFlag(flag: string, min: number, max: number, minIncluded =
     return number;
   };
 }
+
+/** Runs a write to the file a flag names; a file-system failure becomes one line naming the flag and the file. */
+export async function writingFlag<T>(flag: string, file: string, write: () => T | Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const { code, syscall, path: where } = error as NodeJS.ErrnoException;
+    if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw error;
+    // mkdir's EEXIST means a file sits where a folder of the path should be.
+    const reason =
+      syscall === 'mkdir' && (code === 'EEXIST' || code === 'ENOTDIR')
+        ? `${where} is a file, not a folder`
+        : `${code}: ${(error as Error).message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`;
+    throw new UsageError(`--${flag} ${file} cannot be written (${reason})`);
+  }
+}

@@ -1,4 +1,5 @@
 /** Flags shared by the commands that train (train, grid, evolve), and turning them into settings. */
+import fs from 'fs';
 import path from 'path';
 import type { Argv } from 'yargs';
 
@@ -11,7 +12,7 @@ import { weightsHash } from '../weights';
 import { minimumSize } from '../networks';
 import { UsageError } from '../errors';
 import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
-import { choiceFlag, integerFlag, numberFlag } from './arguments';
+import { choiceFlag, integerFlag, numberFlag, writingFlag } from './arguments';
 import type { GlobalArguments } from './main';
 
 export interface TrainingArguments extends GlobalArguments {
@@ -79,14 +80,17 @@ export function optimizerFlag() {
 
 /**
  * What can be refused before the data set is prepared (which can take minutes): an input
- * size below a network's minimum, and a weights file that cannot be read.
+ * size below a network's minimum, a weights file that cannot be read, a --save-best
+ * folder that cannot be made.
  */
-export async function checkTrainingInputs(args: Pick<TrainingArguments, 'size' | 'weights'>, models: readonly ModelName[]): Promise<void> {
+export async function checkTrainingInputs(args: Pick<TrainingArguments, 'size' | 'weights' | 'save-best'>, models: readonly ModelName[]): Promise<void> {
   for (const model of models) {
     const smallest = minimumSize(model);
     if (args.size < smallest) throw new UsageError(`--size ${args.size} is below ${model}'s smallest input (${smallest} pixels)`);
   }
   if (args.weights) await weightsOf(path.resolve(args.weights));
+  const keep = args['save-best'];
+  if (keep) await writingFlag('save-best', keep, () => fs.mkdirSync(keep, { recursive: true }));
 }
 
 /** prepareDataset with a progress bar on stderr while images are preprocessed. */

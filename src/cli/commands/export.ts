@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors';
 import { TrainedModel } from '../../model';
 import type { GlobalArguments } from '../main';
+import { writingFlag } from '../arguments';
 import { printJson } from '../output';
 
 interface ExportArguments extends GlobalArguments {
@@ -23,7 +24,7 @@ export const exportCommand: CommandModule<GlobalArguments, ExportArguments> = {
     if (!fs.existsSync(args.checkpoint)) throw new UsageError(`--checkpoint ${args.checkpoint}: no such file`);
     if (!args.out.endsWith('.safetensors')) throw new UsageError(`--out ${args.out} must end in .safetensors`);
     const model = await TrainedModel.load(args.checkpoint);
-    await model.exportSafetensors(args.out);
+    await writingFlag('out', args.out, () => model.exportSafetensors(args.out));
     const tensors = (await model.stateDict()).length;
     if (args.json) printJson({ file: path.resolve(args.out), model: model.spec.model, tensors });
     else process.stdout.write(`${path.resolve(args.out)}: ${tensors} tensors of ${model.spec.model}\n`);

@@ -5,7 +5,7 @@ import { UsageError } from '../../errors';
 import { collectReport } from '../../report/collect';
 import { REPORT_FORMATS, renderReport, writeReportFile, type ReportFormat } from '../../report/render';
 import { Store } from '../../store/store';
-import { choiceFlag, integerFlag } from '../arguments';
+import { choiceFlag, integerFlag, writingFlag } from '../arguments';
 import type { GlobalArguments } from '../main';
 
 interface ReportArguments extends GlobalArguments {
@@ -24,7 +24,7 @@ export const reportCommand: CommandModule<GlobalArguments, ReportArguments> = {
       .option('run', { requiresArg: true, describe: 'only this run and the trials it used', coerce: integerFlag('run', 1) })
       .option('format', { requiresArg: true, default: 'md' as ReportFormat, describe: 'md, html, csv or json', coerce: choiceFlag('format', REPORT_FORMATS) })
       .option('out', { type: 'string', requiresArg: true, describe: 'write to FILE (default: stdout)' }) as never,
-  handler: (args) => {
+  handler: async (args) => {
     if (!fs.existsSync(args.db)) throw new UsageError(`--db ${args.db}: no such results file (train, grid, evolve or demo write one)`);
     const store = new Store(args.db);
     let text: string;
@@ -38,7 +38,8 @@ export const reportCommand: CommandModule<GlobalArguments, ReportArguments> = {
       store.close();
     }
     if (args.out) {
-      const file = writeReportFile(text, args.out);
+      const out = args.out;
+      const file = await writingFlag('out', out, () => writeReportFile(text, out));
       process.stderr.write(`report: ${file}\n`);
     } else {
       process.stdout.write(text);
