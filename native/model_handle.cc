@@ -1,6 +1,7 @@
 #include "model_handle.h"
 
 #include <stdexcept>
+#include <vector>
 
 #include "async_call.h"
 #include "js_options.h"
@@ -15,6 +16,9 @@ namespace {
 // The only way to make a Model is loadCheckpoint: the constructor takes an External that
 // JS code cannot forge.
 using Pending = std::shared_ptr<const Checkpoint>;
+
+// Images per forward pass in predict: memory stays flat however many images are asked for.
+constexpr int64_t kPredictBatch = 64;
 }  // namespace
 
 Napi::Function Model::define(Napi::Env env) {
@@ -84,7 +88,12 @@ Napi::Value Model::predict(const Napi::CallbackInfo& info) {
           torch::NoGradGuard noGrad;
           checkpoint->network->eval();
           const Normaliser normaliser(ChannelStatistics{checkpoint->mean, checkpoint->std}, torch::kCPU);
-          return torch::softmax(checkpoint->network->forward(normaliser(toUnitFloat(pixels))).logits, 1).contiguous();
+          // In slices: activations of a whole folder of images at once would grow without bound.
+          std::vector<torch::Tensor> slices;
+          for (const torch::Tensor& slice : pixels.split(kPredictBatch)) {
+            slices.push_back(torch::softmax(checkpoint->network->forward(normaliser(toUnitFloat(slice))).logits, 1));
+          }
+          return torch::cat(slices).contiguous();
         },
         [](Napi::Env env, torch::Tensor& probabilities) -> Napi::Value {
           Napi::Float32Array out = Napi::Float32Array::New(env, probabilities.numel());
