@@ -7,6 +7,7 @@ import fs from 'fs';
 import path from 'path';
 
 import { preprocessImages, type ColorMode, type FaceMode, type PreprocessSettings } from './data/preprocess';
+import { hasExtension, IMAGE_EXTENSIONS } from './data/records';
 import { UsageError } from './errors';
 import { TrainedModel } from './model';
 
@@ -40,12 +41,32 @@ export function classNamesOf(model: TrainedModel): string[] {
     : Array.from({ length: model.spec.classes }, (_, i) => `class ${i}`);
 }
 
-export async function predictImages(checkpoint: string, files: string[], options: PredictOptions = {}): Promise<Prediction[]> {
-  if (!fs.existsSync(checkpoint)) throw new UsageError(`--checkpoint ${checkpoint}: no such file`);
-  if (files.length === 0) throw new UsageError('predict needs at least one image');
-  for (const file of files) {
-    if (!fs.existsSync(file)) throw new UsageError(`image ${file}: no such file`);
+/** Every image file under a folder, in name order, so a whole test set (a class per folder too) is one argument. */
+function imagesUnder(folder: string): string[] {
+  const found: string[] = [];
+  for (const entry of fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) found.push(...imagesUnder(full));
+    else if (hasExtension(entry.name, IMAGE_EXTENSIONS)) found.push(full);
   }
+  return found;
+}
+
+/** Files as given; folders replaced by the images under them. */
+export function expandImageArguments(items: string[]): string[] {
+  return items.flatMap((item) => {
+    if (!fs.existsSync(item)) throw new UsageError(`image ${item}: no such file`);
+    if (!fs.statSync(item).isDirectory()) return [item];
+    const images = imagesUnder(item);
+    if (images.length === 0) throw new UsageError(`folder ${item} holds no images (${IMAGE_EXTENSIONS.join(', ')})`);
+    return images;
+  });
+}
+
+export async function predictImages(checkpoint: string, items: string[], options: PredictOptions = {}): Promise<Prediction[]> {
+  if (!fs.existsSync(checkpoint)) throw new UsageError(`--checkpoint ${checkpoint}: no such file`);
+  if (items.length === 0) throw new UsageError('predict needs at least one image');
+  const files = expandImageArguments(items);
   const model = await TrainedModel.load(checkpoint);
   const settings = { ...preprocessingOf(model), ...(options.face ? { face: options.face } : {}) };
   const records = files.map((file) => ({ path: path.resolve(file), label: '', subject: '' }));
@@ -60,4 +81,20 @@ export async function predictImages(checkpoint: string, files: string[], options
     const top = row.indexOf(Math.max(...row));
     return { file: files[i], expression: classes[top], probabilities: Object.fromEntries(classes.map((c, j) => [c, row[j]])) };
   });
+}
+
+/**
+ * Accuracy against the folder each image sits in, when every image's folder is named
+ * after one of the classes (a folder-per-class test set); null otherwise.
+ */
+export function folderAccuracy(predictions: Prediction[]): { correct: number; total: number } | null {
+  if (predictions.length === 0) return null;
+  const classes = new Set(Object.keys(predictions[0].probabilities));
+  let correct = 0;
+  for (const p of predictions) {
+    const folder = path.basename(path.dirname(path.resolve(p.file)));
+    if (!classes.has(folder)) return null;
+    if (folder === p.expression) correct++;
+  }
+  return { correct, total: predictions.length };
 }

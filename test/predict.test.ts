@@ -44,7 +44,29 @@ describe('predict', () => {
     }
     const table = run('predict', '--checkpoint', checkpoint, ...images());
     expect(table.stdout.split('\n')[0]).toMatch(/^image\s+expression\s+anger\s+disgust/);
-    expect(table.stdout.trim().split('\n')).toHaveLength(2 + 3);
+    expect(table.stdout.trim().split('\n')).toHaveLength(2 + 3 + 1);
+  });
+
+  test('a folder stands for the images under it, and class folders give an accuracy', () => {
+    const checkpoint = path.join(tmp, 'tiny.ckpt');
+    const all = fs.readdirSync(faces).flatMap((c) => fs.readdirSync(path.join(faces, c)).map((f) => path.join(faces, c, f)));
+    const out = run('predict', '--checkpoint', checkpoint, faces, '--json');
+    expect(out.code).toBe(0);
+    const rows = JSON.parse(out.stdout) as Array<{ file: string; expression: string }>;
+    expect(rows.map((r) => r.file).sort()).toEqual(all.sort());
+    const correct = rows.filter((r) => path.basename(path.dirname(r.file)) === r.expression).length;
+    const table = run('predict', '--checkpoint', checkpoint, faces);
+    const expected = `accuracy against the class folders: ${((correct / rows.length) * 100).toFixed(2)}% (${correct} of ${rows.length})`;
+    expect(table.stdout.trim().split('\n').pop()).toBe(expected);
+
+    // Images outside class-named folders get no accuracy line.
+    const loose = path.join(tmp, 'loose');
+    fs.mkdirSync(loose, { recursive: true });
+    fs.copyFileSync(all[0], path.join(loose, 'one.png'));
+    expect(run('predict', '--checkpoint', checkpoint, loose).stdout).not.toMatch(/accuracy/);
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty, { recursive: true });
+    expect(run('predict', '--checkpoint', checkpoint, empty).stderr).toMatch(/^fer-ga: folder .*empty holds no images \(\.png, /);
   });
 
   test('bad input is one line naming the file', () => {

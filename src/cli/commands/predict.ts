@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 
 import type { FaceMode } from '../../data/preprocess';
-import { predictImages } from '../../predict';
+import { folderAccuracy, predictImages } from '../../predict';
 import { choiceFlag } from '../arguments';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
@@ -17,7 +17,7 @@ export const predictCommand: CommandModule<GlobalArguments, PredictArguments> = 
   describe: "each image's expression and class probabilities, preprocessed as the checkpoint's network was trained",
   builder: (yargs) =>
     yargs
-      .positional('images', { type: 'string', array: true, describe: 'image files (png, jpg, …)' })
+      .positional('images', { type: 'string', array: true, describe: 'image files (png, jpg, …) or folders of them (searched recursively)' })
       .option('checkpoint', { type: 'string', requiresArg: true, demandOption: true, describe: 'a checkpoint from train/grid/evolve/demo (--save-best DIR → DIR/best.ckpt)' })
       .option('face', { requiresArg: true, describe: "detect or none (default: the checkpoint's own)", coerce: choiceFlag('face', ['detect', 'none'] as const) }) as never,
   handler: async (args) => {
@@ -32,5 +32,11 @@ export const predictCommand: CommandModule<GlobalArguments, PredictArguments> = 
       predictions.map((p) => [p.file, p.expression, ...classes.map((c) => (p.probabilities[c] * 100).toFixed(1))]),
       [false, false, ...classes.map(() => true)],
     );
+    const scored = folderAccuracy(predictions);
+    if (scored) {
+      process.stdout.write(
+        `accuracy against the class folders: ${((scored.correct / scored.total) * 100).toFixed(2)}% (${scored.correct} of ${scored.total})\n`,
+      );
+    }
   },
 };
