@@ -7,6 +7,7 @@ import fs from 'fs';
 import path from 'path';
 
 import { preprocessImages, type ColorMode, type FaceMode, type PreprocessSettings } from './data/preprocess';
+import { walkFiles } from './data/files';
 import { hasExtension, IMAGE_EXTENSIONS } from './data/records';
 import { UsageError } from './errors';
 import { TrainedModel } from './model';
@@ -41,23 +42,15 @@ export function classNamesOf(model: TrainedModel): string[] {
     : Array.from({ length: model.spec.classes }, (_, i) => `class ${i}`);
 }
 
-/** Every image file under a folder, in name order, so a whole test set (a class per folder too) is one argument. */
-function imagesUnder(folder: string): string[] {
-  const found: string[] = [];
-  for (const entry of fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) found.push(...imagesUnder(full));
-    else if (hasExtension(entry.name, IMAGE_EXTENSIONS)) found.push(full);
-  }
-  return found;
-}
-
 /** Files as given; folders replaced by the images under them. */
 export function expandImageArguments(items: string[]): string[] {
   return items.flatMap((item) => {
     if (!fs.existsSync(item)) throw new UsageError(`image ${item}: no such file`);
     if (!fs.statSync(item).isDirectory()) return [item];
-    const images = imagesUnder(item);
+    // Every image below the folder, in name order, so a whole test set (a class per folder too) is one argument.
+    const images = walkFiles(item)
+      .filter((file) => hasExtension(file, IMAGE_EXTENSIONS))
+      .map((file) => path.join(item, file));
     if (images.length === 0) throw new UsageError(`folder ${item} holds no images (${IMAGE_EXTENSIONS.join(', ')})`);
     return images;
   });
