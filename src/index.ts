@@ -62,7 +62,8 @@ export type { ReportFormat } from './report/render';
 export { predictImages } from './predict';
 export type { Prediction, PredictOptions } from './predict';
 export { runDemo, DEMO_DEFAULTS } from './demo';
-export { readWeights, readSafetensors, writeSafetensors, weightsHash } from './weights';
+export { loadWeights, readWeights, readSafetensors, writeSafetensors, weightsHash } from './weights';
+export type { LoadedWeights } from './weights';
 export type { DemoOptions, DemoResult } from './demo';
 
 /** Opens (creating and migrating when needed) the SQLite results file. */

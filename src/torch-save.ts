@@ -189,11 +189,11 @@ function tensorData(ref: TensorRef, storage: Buffer, fail: (why: string) => neve
   return out;
 }
 
-export function readTorchSave(file: string): NamedWeights {
+/** `bytes`: the file's contents when the caller has read them already (to hash exactly what is parsed). */
+export function readTorchSave(file: string, bytes: Buffer = fs.readFileSync(file)): NamedWeights {
   const fail = (why: string): never => {
     throw new UsageError(`weights file ${file} cannot be read as torch.save(model.state_dict()): ${why}`);
   };
-  const bytes = fs.readFileSync(file);
   const zip = readZip(bytes, fail);
   const pickleName = [...zip.keys()].find((name) => name.endsWith('/data.pkl'));
   if (!pickleName) fail('no data.pkl in the archive');

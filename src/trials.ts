@@ -4,17 +4,16 @@
  * result depends on, so the store answers a repeated trial without training: GA runs,
  * grids and single trainings all share the cache.
  */
-import crypto from 'crypto';
-
 import type { PackedDataset } from './data/cache';
 import { holdOutSplit, kFoldSplits, type Split } from './data/splits';
 import type { FitnessResult, FitnessSource } from './ga/evolve';
 import type { Genes } from './ga/genome';
 import type { ActivationName, ModelName, OptimizerName } from './names';
-import type { NamedWeights, TrainResult } from './native';
+import type { TrainResult } from './native';
 import type { Store, TrialRecord } from './store/store';
 import { trainNetwork } from './train';
-import { readWeights } from './weights';
+import { keyOfTrial, keyedSettings } from './trial-key';
+import { loadWeights, type LoadedWeights } from './weights';
 
 export interface TrialSettings {
   model: ModelName;
@@ -33,12 +32,14 @@ export interface TrialSettings {
   validationFraction: number;
   /** bf16 autocast (mixed precision) for forward and loss. */
   amp: boolean;
-  /** Pretrained weights to start from (torchvision's names); the key holds their hash, not the path. */
+  /**
+   * Pretrained weights to start from (torchvision's names). The key holds the hash of the
+   * bytes read from this file when the trial runs, never the path.
+   */
   weightsFile?: string;
-  weightsSha256?: string;
-  /** Skip unmatched weight keys instead of refusing them. */
+  /** With weightsFile: skip unmatched weight keys instead of refusing them. */
   partialWeights?: boolean;
-  /** Feature layers frozen for the first N epochs. */
+  /** With weightsFile: feature layers frozen for the first N epochs. */
   freezeEpochs?: number;
 }
 
@@ -97,23 +98,14 @@ export function splitsFor(packed: PackedDataset, settings: Pick<TrialSettings, '
     : [holdOutSplit(packed.labels, packed.subjects, settings.validationFraction, settings.seed)];
 }
 
-export function trialKey(packed: PackedDataset, settings: TrialSettings): string {
-  // Options at their "off" value are left out, so keys stored before they existed still
-  // match; the weights count by their content hash, wherever the file lies.
-  const keyed: Record<string, unknown> = Object.fromEntries(
-    Object.entries(settings).filter(
-      ([name, value]) =>
-        name !== 'weightsFile' && value !== undefined && !((name === 'amp' || name === 'partialWeights') && value === false) && !(name === 'freezeEpochs' && value === 0),
-    ),
-  );
-  const canonical = JSON.stringify({
-    fingerprint: packed.header.fingerprint,
-    classes: packed.header.classes,
-    size: packed.header.size,
-    channels: packed.header.channels,
-    settings: Object.fromEntries(Object.entries(keyed).sort(([a], [b]) => (a < b ? -1 : 1))),
-  });
-  return crypto.createHash('sha256').update(canonical).digest('hex');
+/** The weights a trial starts from, read and hashed once per process; none without a weights file. */
+async function startingWeights(settings: TrialSettings): Promise<LoadedWeights | undefined> {
+  return settings.weightsFile ? weightsOf(settings.weightsFile) : undefined;
+}
+
+/** A trial's key (see trial-key.ts); the weights file, if any, is read and hashed here. */
+export async function trialKey(packed: Pick<PackedDataset, 'header'>, settings: TrialSettings): Promise<string> {
+  return keyOfTrial(packed, settings, (await startingWeights(settings))?.sha256 ?? null);
 }
 
 export interface TrialOutcome {
@@ -135,13 +127,15 @@ export function checkpointMetadata(packed: PackedDataset, settings: TrialSetting
   return JSON.stringify({ classes: packed.header.classes, dataset: packed.header.dataset, settings, preprocess: packed.header.settings });
 }
 
-// One read per weights file per process: every trial of a grid or GA starts from it.
-const weightsCache = new Map<string, Promise<NamedWeights>>();
-/** Reads (once) the weights trials start from; the CLI calls it early so a bad file fails before preprocessing. */
-export function weightsOf(file: string): Promise<NamedWeights> {
+// One read per weights file per process: every trial of a grid or GA starts from it, and
+// its key's hash and its starting weights come from the same bytes.
+const weightsCache = new Map<string, Promise<LoadedWeights>>();
+/** Reads and hashes (once) the weights trials start from; the CLI calls it early so a bad file fails before preprocessing. */
+export function weightsOf(file: string): Promise<LoadedWeights> {
   let cached = weightsCache.get(file);
   if (!cached) {
-    cached = readWeights(file);
+    cached = loadWeights(file);
+    cached.catch(() => weightsCache.delete(file));
     weightsCache.set(file, cached);
   }
   return cached;
@@ -156,7 +150,7 @@ export async function trainFold(
   control: Omit<TrialControl, 'checkpoint'> & { checkpoint?: string } = {},
 ): Promise<TrainResult> {
   const splits = splitsFor(packed, settings);
-  const initialWeights = settings.weightsFile ? await weightsOf(settings.weightsFile) : undefined;
+  const initialWeights = (await startingWeights(settings))?.weights;
   return trainNetwork(
     { images: packed.images, labels: packed.labels, trainIndices: splits[fold].train, validationIndices: splits[fold].validation },
     {
@@ -199,7 +193,8 @@ export async function runTrial(
   placement: TrialPlacement,
   control: TrialControl = {},
 ): Promise<TrialOutcome> {
-  const key = trialKey(packed, settings);
+  const weightsSha256 = (await startingWeights(settings))?.sha256 ?? null;
+  const key = keyOfTrial(packed, settings, weightsSha256);
   const cached = store.findTrial(key);
   if (cached) return { trial: cached, cached: true };
 
@@ -223,7 +218,15 @@ export async function runTrial(
       batchSize: String(settings.batchSize),
       firstKernel: String(settings.firstKernel),
     },
-    settings: { ...settings, ...placement, classes: packed.header.classes, size: packed.header.size, channels: packed.header.channels },
+    // The canonical settings (as keyed), where the weights came from, and where it ran.
+    settings: {
+      ...keyedSettings(settings, weightsSha256),
+      ...(settings.weightsFile ? { weightsFile: settings.weightsFile } : {}),
+      ...placement,
+      classes: packed.header.classes,
+      size: packed.header.size,
+      channels: packed.header.channels,
+    },
     fitness,
     diverged: folds.some((r) => r.diverged),
     result: { folds },

@@ -20,8 +20,8 @@ const DTYPES: Record<string, { bytes: number; read: (view: DataView, offset: num
   I64: { bytes: 8, read: (v, o) => Number(v.getBigInt64(o, true)), integer: true },
 };
 
-export function readSafetensors(file: string): NamedWeights {
-  const bytes = fs.readFileSync(file);
+/** `bytes`: the file's contents when the caller has read them already (to hash exactly what is parsed). */
+export function readSafetensors(file: string, bytes: Buffer = fs.readFileSync(file)): NamedWeights {
   const fail = (why: string): never => {
     throw new UsageError(`weights file ${file} is not a safetensors file (${why})`);
   };
@@ -88,22 +88,38 @@ export function writeSafetensors(file: string, weights: NamedWeights, metadata: 
   fs.renameSync(`${target}.tmp`, target);
 }
 
-/** `.safetensors` by its own reader; anything else as a torch.save file. */
-export async function readWeights(file: string): Promise<NamedWeights> {
-  if (!fs.existsSync(file)) throw new UsageError(`--weights ${file}: no such file`);
-  return file.endsWith('.safetensors') ? readSafetensors(file) : readTorchSave(file);
+export interface LoadedWeights {
+  weights: NamedWeights;
+  /** SHA-256 of the very bytes the weights were parsed from: what a trial's key holds. */
+  sha256: string;
 }
 
-/** The file's content hash: what the trial key holds, so a renamed copy is the same trial. */
+/**
+ * Reads a weights file once and hashes the same bytes it parses, so the hash in a trial's
+ * key always describes the weights that trial starts from (a file replaced between a
+ * separate hash and read would otherwise give a trial the wrong identity).
+ * `.safetensors` by its own reader; anything else as a torch.save file.
+ */
+export async function loadWeights(file: string): Promise<LoadedWeights> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `--weights ${file}: no such file` : `--weights ${file} cannot be read (${code ?? String(error)})`);
+  }
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const weights = file.endsWith('.safetensors') ? readSafetensors(file, bytes) : readTorchSave(file, bytes);
+  return { weights, sha256 };
+}
+
+/** The weights alone (see loadWeights for their hash). */
+export async function readWeights(file: string): Promise<NamedWeights> {
+  return (await loadWeights(file)).weights;
+}
+
+/** A weights file's content hash, as a trial's key holds it (so a renamed copy is the same trial). */
 export function weightsHash(file: string): string {
   if (!fs.existsSync(file)) throw new UsageError(`--weights ${file}: no such file`);
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    for (let read = fs.readSync(fd, chunk); read > 0; read = fs.readSync(fd, chunk)) hash.update(chunk.subarray(0, read));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }

@@ -5,7 +5,6 @@ import { readFitnessTable, TableFitness } from '../src/ga/fitness-table';
 import { PAPER_GENOME, type Genes } from '../src/ga/genome';
 import { runPool, slotPlacements } from '../src/parallel';
 import { Store } from '../src/store/store';
-import { TRIAL_DEFAULTS, trialKey } from '../src/trials';
 
 const TABLES = path.resolve(__dirname, '../data/paper-tables.csv');
 
@@ -98,18 +97,5 @@ describe('evolve with parallel evaluations', () => {
       expect(concurrent.evaluations).toBe(sequential.evaluations);
       expect(concurrent.distinct).toBe(sequential.distinct);
     }
-  });
-});
-
-describe('the trial key and mixed precision', () => {
-  const packed = {
-    header: { fingerprint: 'f', classes: ['a', 'b'], size: 16, channels: 1 },
-  } as unknown as import('../src/data/cache').PackedDataset;
-  const settings = { ...TRIAL_DEFAULTS, model: 'alexnet', activation: 'relu', optimizer: 'adam' } as const;
-
-  test('bf16 trials are cached apart from float32 ones; float32 keys are those stored before the option', () => {
-    const { amp: _amp, ...withoutAmp } = settings;
-    expect(trialKey(packed, settings)).toBe(trialKey(packed, withoutAmp as typeof settings));
-    expect(trialKey(packed, { ...settings, amp: true })).not.toBe(trialKey(packed, settings));
   });
 });

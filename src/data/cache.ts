@@ -1,8 +1,15 @@
 /**
- * The packed data-set cache: one file per (source fingerprint, settings) holding every
- * preprocessed image as uint8 N×C×S×S, int32 labels and subject ids, and a JSON header.
- * Loading is one read and views into it; a truncated file or one whose fingerprint does
- * not match is reported as unusable, so the caller rebuilds it.
+ * The packed data-set cache: one file per (sources, settings) holding every preprocessed
+ * image as uint8 N×C×S×S, int32 labels and subject ids, and a JSON header.
+ * Loading is one read and views into it; a truncated file, one made from other sources or
+ * settings, or one whose contents do not hash to its fingerprint is reported as unusable,
+ * so the caller rebuilds it.
+ *
+ * Two identities: `sourceKey` says which sources and settings a cache was made from (so
+ * `prepare` knows it need not decode again); `fingerprint` is the hash of what training
+ * sees (pixels, labels, subjects, classes, shape, preprocessing version). Trials are keyed
+ * by the fingerprint, so the same data anywhere (another folder, machine or a pack) is
+ * the same data set, and one changed pixel is another.
  *
  *   bytes 0-7   "FERGAPK1"
  *   bytes 8-11  header length, uint32 little-endian
@@ -11,17 +18,28 @@
  *   labels      count × int32 LE
  *   subjects    count × int32 LE (index into header.subjects)
  */
+import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 
 import type { SkippedItem } from './records';
 
 const MAGIC = 'FERGAPK1';
-export const CACHE_FORMAT_VERSION = 1;
+/** 2: content fingerprint, source key, preprocessing and OpenCV versions in the header. */
+export const CACHE_FORMAT_VERSION = 2;
+/** Caches of version 1 are still read (their fingerprint recomputed from the contents). */
+const READABLE_VERSIONS = [1, CACHE_FORMAT_VERSION];
 
 export interface CacheHeader {
   version: number;
+  /** Hash of the contents (see contentFingerprint): the data set's identity in trial keys. */
   fingerprint: string;
+  /** Hash of the sources and settings the contents were made from (absent in version 1). */
+  sourceKey?: string;
+  /** Version of the preprocessing code (0: unknown, a version-1 cache). */
+  preprocessVersion?: number;
+  /** OpenCV that decoded and resized the images, when known. */
+  opencv?: string;
   dataset: string;
   classes: string[];
   subjects: string[];
@@ -54,6 +72,34 @@ function layout(header: CacheHeader, headerBytes: number) {
   return { imagesOffset, imageBytes, labelsOffset, subjectsOffset, total: subjectsOffset + 4 * header.count };
 }
 
+/**
+ * What training sees, hashed: the pixels, labels and subject of every image, the class and
+ * subject names, the shape, and the preprocessing version (so a preprocessing change
+ * means new trials, even where it happens to leave these bytes alone).
+ */
+export function contentFingerprint(
+  header: Pick<CacheHeader, 'classes' | 'subjects' | 'channels' | 'size' | 'count'> & { preprocessVersion?: number },
+  images: Uint8Array,
+  labels: Int32Array,
+  subjects: Int32Array,
+): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(
+    JSON.stringify({
+      preprocessVersion: header.preprocessVersion ?? 0,
+      classes: header.classes,
+      subjects: header.subjects,
+      channels: header.channels,
+      size: header.size,
+      count: header.count,
+    }),
+  );
+  hash.update(images);
+  hash.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+  hash.update(new Uint8Array(subjects.buffer, subjects.byteOffset, subjects.byteLength));
+  return hash.digest('hex');
+}
+
 /** Writes beside the target and renames, so readers never see half a cache. */
 export function writeCache(file: string, header: CacheHeader, images: Uint8Array, labels: Int32Array, subjects: Int32Array): void {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -80,8 +126,8 @@ export function writeCache(file: string, header: CacheHeader, images: Uint8Array
 
 export type CacheRead = { ok: true; packed: PackedDataset } | { ok: false; reason: string };
 
-/** Reads a cache; `expectedFingerprint` (when given) must match the header's. */
-export function readCache(file: string, expectedFingerprint?: string): CacheRead {
+/** Reads a cache; `expectedSourceKey` (when given) must match the header's. */
+export function readCache(file: string, expectedSourceKey?: string): CacheRead {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -97,8 +143,8 @@ export function readCache(file: string, expectedFingerprint?: string): CacheRead
   } catch {
     return { ok: false, reason: 'unreadable header' };
   }
-  if (header.version !== CACHE_FORMAT_VERSION) return { ok: false, reason: `format version ${header.version}` };
-  if (expectedFingerprint !== undefined && header.fingerprint !== expectedFingerprint) return { ok: false, reason: 'stale' };
+  if (!READABLE_VERSIONS.includes(header.version)) return { ok: false, reason: `format version ${header.version}` };
+  if (expectedSourceKey !== undefined && header.sourceKey !== expectedSourceKey) return { ok: false, reason: 'stale' };
   const { imagesOffset, imageBytes, labelsOffset, subjectsOffset, total } = layout(header, headerBytes);
   if (bytes.length !== total) return { ok: false, reason: 'truncated' };
   const labels = new Int32Array(header.count);
@@ -107,5 +153,12 @@ export function readCache(file: string, expectedFingerprint?: string): CacheRead
     labels[i] = bytes.readInt32LE(labelsOffset + 4 * i);
     subjects[i] = bytes.readInt32LE(subjectsOffset + 4 * i);
   }
-  return { ok: true, packed: { header, images: bytes.subarray(imagesOffset, imagesOffset + imageBytes), labels, subjects, file } };
+  const images = bytes.subarray(imagesOffset, imagesOffset + imageBytes);
+  // The fingerprint is checked, never trusted: a damaged or edited file must not take the
+  // identity (and the stored trials) of the data it once held. Version 1 held a path-based
+  // fingerprint; its contents give it a real one (preprocessing version unknown: 0).
+  const fingerprint = contentFingerprint(header.version === 1 ? { ...header, preprocessVersion: 0 } : header, images, labels, subjects);
+  if (header.version === 1) header = { ...header, fingerprint, preprocessVersion: 0 };
+  else if (header.fingerprint !== fingerprint) return { ok: false, reason: 'contents do not match the fingerprint in its header' };
+  return { ok: true, packed: { header, images, labels, subjects, file } };
 }

@@ -16,13 +16,15 @@ import fs from 'fs';
 import path from 'path';
 
 import { UsageError } from '../errors';
-import { CACHE_FORMAT_VERSION, readCache, writeCache, type CacheHeader, type PackedDataset } from './cache';
+import { CACHE_FORMAT_VERSION, contentFingerprint, readCache, writeCache, type CacheHeader, type PackedDataset } from './cache';
 import { indexCkPlus } from './ckplus';
 import { CLASS_PRESETS } from './classes';
+import { FileHashes } from './file-hashes';
 import { indexFolder } from './folder';
 import { indexKdef } from './kdef';
 import { indexMmi } from './mmi';
-import { preprocessImages, type ColorMode, type FaceMode } from './preprocess';
+import { openCvVersion } from './opencv';
+import { haarCascadePath, PREPROCESS_VERSION, preprocessImages, type ColorMode, type FaceMode } from './preprocess';
 import type { DatasetIndex, ImageRecord } from './records';
 import { SYNTHETIC_DEFAULTS, SYNTHETIC_VERSION, writeSyntheticDataset } from './synthetic';
 
@@ -126,15 +128,25 @@ export function indexDataset(spec: DatasetSpec, options: PrepareOptions = {}): O
   }
 }
 
-/** A hash of everything the packed pixels depend on: each source file (path, size, time) and the settings. */
-function fingerprint(records: ImageRecord[], classes: string[], settings: Record<string, unknown>): string {
+/**
+ * A hash of everything the packed pixels depend on but OpenCV's version (checked on its own,
+ * see prepareDataset): each source file's bytes (not its path or time, so a moved or
+ * touched set keeps its cache), its label and subject, the classes, the settings, the
+ * preprocessing version and, with face detection, the cascade's bytes.
+ */
+function sourceKey(records: ImageRecord[], classes: string[], settings: Record<string, unknown>, hashes: FileHashes): string {
   const hash = crypto.createHash('sha256');
-  hash.update(JSON.stringify({ version: CACHE_FORMAT_VERSION, classes, settings }));
-  for (const r of records) {
-    const stat = fs.statSync(r.path);
-    hash.update(`\n${r.path}\t${stat.size}\t${stat.mtimeMs}\t${r.label}\t${r.subject}`);
-  }
+  const cascade = settings.face === 'detect' ? hashes.hash(haarCascadePath()) : null;
+  hash.update(JSON.stringify({ format: CACHE_FORMAT_VERSION, preprocess: PREPROCESS_VERSION, cascade, classes, settings }));
+  for (const r of records) hash.update(`\n${hashes.hash(r.path)}\t${r.label}\t${r.subject}\t${r.video ? 'video' : 'image'}`);
   return hash.digest('hex');
+}
+
+/** A cache made from the same sources in another folder (a copied or moved set), if any. */
+function sameSourcesElsewhere(cacheDir: string, key: string): string | undefined {
+  const suffix = `-${key.slice(0, 16)}.fergapack`;
+  const found = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).find((name) => name.endsWith(suffix)) : undefined;
+  return found && path.join(cacheDir, found);
 }
 
 /** A packed file as it is: its own size, colour and classes apply. */
@@ -163,12 +175,21 @@ export async function prepareDataset(specText: string, options: PrepareOptions =
   if (records.length === 0) throw new UsageError(`data set ${specText} has no usable images (${index.skipped.length} skipped)`);
 
   const settings = { size, color, face, margin, peakFrames: options.peakFrames ?? null, angles: options.angles ?? null };
-  const print = fingerprint(records, classes, settings);
-  // The name groups caches of one source and settings, so a stale sibling can be removed.
+  const hashes = new FileHashes(cacheDir);
+  const key = sourceKey(records, classes, settings, hashes);
+  hashes.save();
+  // The name groups caches of one source folder and settings, so a stale sibling can be removed.
   const group = crypto.createHash('sha256').update(JSON.stringify({ root: spec.root, settings, classes })).digest('hex').slice(0, 10);
-  const file = path.join(cacheDir, `${spec.kind}-${size}-${color}-${group}-${print.slice(0, 16)}.fergapack`);
-  const cached = readCache(file, print);
-  if (cached.ok) return { ...cached.packed, reused: true };
+  const file = path.join(cacheDir, `${spec.kind}-${size}-${color}-${group}-${key.slice(0, 16)}.fergapack`);
+  const cached = readCache(fs.existsSync(file) ? file : (sameSourcesElsewhere(cacheDir, key) ?? file), key);
+  // Another OpenCV may decode or resize differently. Without OpenCV the cache cannot be
+  // checked against one, and is used as it is (it is what the trials are keyed by anyway).
+  const opencv = cached.ok ? openCvVersion() : undefined;
+  if (cached.ok && (opencv === undefined || cached.packed.header.opencv === opencv)) {
+    if (cached.packed.file !== file) fs.copyFileSync(cached.packed.file, file);
+    const dataset = spec.kind === 'synthetic' ? 'synthetic' : `${spec.kind}:${spec.root}`;
+    return { ...cached.packed, header: { ...cached.packed.header, dataset }, file, reused: true };
+  }
 
   const total = records.length;
   const pre = await preprocessImages(records, { size, color, face, margin }, (done) => options.onProgress?.(done, total));
@@ -179,7 +200,10 @@ export async function prepareDataset(specText: string, options: PrepareOptions =
   const counts = Object.fromEntries(classes.map((c) => [c, pre.kept.filter((r) => r.label === c).length]));
   const header: CacheHeader = {
     version: CACHE_FORMAT_VERSION,
-    fingerprint: print,
+    fingerprint: '',
+    sourceKey: key,
+    preprocessVersion: PREPROCESS_VERSION,
+    opencv: openCvVersion(),
     dataset: spec.kind === 'synthetic' ? 'synthetic' : `${spec.kind}:${spec.root}`,
     classes,
     subjects: subjectNames,
@@ -192,6 +216,7 @@ export async function prepareDataset(specText: string, options: PrepareOptions =
     faces: pre.faces,
     createdAt: new Date().toISOString(),
   };
+  header.fingerprint = contentFingerprint(header, pre.images, labels, subjects);
   for (const sibling of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []) {
     if (sibling.includes(`-${group}-`) && sibling.endsWith('.fergapack') && path.join(cacheDir, sibling) !== file) {
       fs.rmSync(path.join(cacheDir, sibling), { force: true });

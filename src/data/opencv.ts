@@ -35,3 +35,18 @@ export function openCv(): Cv {
 
 /** Debian's opencv-data puts the Haar cascades here. */
 export const HAAR_CASCADE_DIRS = ['/usr/share/opencv4/haarcascades', '/usr/share/opencv/haarcascades', '/usr/local/share/opencv4/haarcascades'];
+
+/**
+ * The OpenCV version that decodes and resizes ("4.6.0"), or undefined on an install
+ * without OpenCV (which can still train from caches it cannot check against a version).
+ */
+export function openCvVersion(): string | undefined {
+  let loaded: Cv;
+  try {
+    loaded = openCv();
+  } catch {
+    return undefined;
+  }
+  const { major, minor, revision } = (loaded as unknown as { version: { major: number; minor: number; revision: number } }).version;
+  return `${major}.${minor}.${revision}`;
+}

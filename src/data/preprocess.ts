@@ -14,6 +14,13 @@ import { UsageError } from '../errors';
 import { HAAR_CASCADE_DIRS, openCv, type Cv } from './opencv';
 import type { ImageRecord, SkippedItem } from './records';
 
+/**
+ * Version of this pipeline (decode, face detection, crop, resize, channel layout): bump it
+ * with any change to the pixels it writes. It is part of every cache's source key and
+ * content fingerprint, so a change means new caches and new trials.
+ */
+export const PREPROCESS_VERSION = 1;
+
 export type ColorMode = 'grey' | 'rgb';
 export type FaceMode = 'detect' | 'none';
 

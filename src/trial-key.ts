@@ -1,0 +1,69 @@
+/**
+ * A trial's identity. The key is a hash of exactly what its numbers depend on: the data
+ * set's content fingerprint, its classes and input shape, the version of the training
+ * code, and the settings that change the computation, each in one canonical form. Paths,
+ * file times and where the trial runs (device, threads) are not in it, so the same data
+ * and settings on another folder or machine find the stored result; settings that do
+ * nothing in a given configuration (a hold-out fraction under k-fold, freezing without
+ * pretrained weights) are written as null, so they cannot split one trial into two.
+ */
+import crypto from 'crypto';
+
+import type { PackedDataset } from './data/cache';
+import type { TrialSettings } from './trials';
+
+/**
+ * The version of what turns settings into numbers: the native training loop
+ * (initialisation, augmentation, normalisation, optimizers, evaluation), src/train.ts and
+ * the splits. Bump it with any change that can alter a result: trials stored under
+ * another version then never answer a request (they stay in the file, and the report
+ * says when a table mixes versions).
+ *   (none)  trials stored before the version was part of the key
+ *   2       the version first written into keys
+ */
+export const TRAINER_VERSION = 2;
+
+/** The settings a trial's numbers depend on, canonical (fixed field set, sorted, nulls for settings that do nothing). */
+export function keyedSettings(settings: TrialSettings, weightsSha256: string | null, trainerVersion = TRAINER_VERSION): Record<string, unknown> {
+  const fromWeights = weightsSha256 !== null;
+  const kFold = settings.folds >= 2;
+  return {
+    activation: settings.activation,
+    amp: settings.amp === true,
+    augment: settings.augment,
+    batchSize: settings.batchSize,
+    epochs: settings.epochs,
+    firstKernel: settings.firstKernel,
+    folds: settings.folds,
+    freezeEpochs: fromWeights && (settings.freezeEpochs ?? 0) > 0 ? settings.freezeEpochs : null,
+    learningRate: settings.learningRate,
+    model: settings.model,
+    optimizer: settings.optimizer,
+    partialWeights: fromWeights ? settings.partialWeights === true : null,
+    seed: settings.seed,
+    trainerVersion,
+    validationFraction: kFold ? null : settings.validationFraction,
+    weightDecay: settings.weightDecay,
+    weightsSha256,
+  };
+}
+
+/**
+ * The key of a trial whose initial weights (if any) hash to `weightsSha256`. Callers get
+ * that hash from loadWeights, which hashes the bytes it parses; never from a setting.
+ */
+export function keyOfTrial(
+  packed: Pick<PackedDataset, 'header'>,
+  settings: TrialSettings,
+  weightsSha256: string | null,
+  trainerVersion = TRAINER_VERSION,
+): string {
+  const canonical = JSON.stringify({
+    fingerprint: packed.header.fingerprint,
+    classes: packed.header.classes,
+    size: packed.header.size,
+    channels: packed.header.channels,
+    settings: keyedSettings(settings, weightsSha256, trainerVersion),
+  });
+  return crypto.createHash('sha256').update(canonical).digest('hex');
+}

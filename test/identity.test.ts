@@ -1,0 +1,152 @@
+/**
+ * Trial identity: a trial's key holds what its numbers depend on and nothing else, and a
+ * data set is known by its content wherever it lies.
+ */
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+import { readCache } from '../src/data/cache';
+import { prepareDataset } from '../src/data/dataset';
+import { openCv } from '../src/data/opencv';
+import { writeSyntheticDataset } from '../src/data/synthetic';
+import { keyOfTrial, TRAINER_VERSION } from '../src/trial-key';
+import { TRIAL_DEFAULTS, trialKey, type TrialSettings } from '../src/trials';
+import { writeSafetensors } from '../src/weights';
+
+const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-identity-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Every file below `dir`, its modification time moved an hour on. */
+function touchAll(dir: string): void {
+  const later = new Date(Date.now() + 3600_000);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) fs.utimesSync(path.join(entry.parentPath, entry.name), later, later);
+  }
+}
+
+/** Sets one pixel of a PNG to the opposite grey. */
+function flipPixel(file: string): void {
+  const cv = openCv();
+  const image = cv.imread(file);
+  const [b, g, r] = image.atRaw(3, 3) as unknown as number[];
+  image.set(3, 3, [255 - b, 255 - g, 255 - r]);
+  cv.imwrite(file, image);
+}
+
+describe('a data set is known by its content', () => {
+  test('a copy in another folder, touched, has the same fingerprint and reuses the cache; a changed pixel does not', async () => {
+    const original = path.join(tmp, 'faces');
+    await writeSyntheticDataset(original, { subjects: 3, imagesPerClass: 1, seed: 5, size: 16 });
+    const options = { size: 16, face: 'none' as const, cacheDir: path.join(tmp, 'cache-a') };
+    const first = await prepareDataset(`folder:${original}`, options);
+    expect(first.reused).toBe(false);
+    expect(first.header.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+
+    const copy = path.join(tmp, 'copied', 'faces');
+    fs.cpSync(original, copy, { recursive: true });
+    touchAll(copy);
+    const moved = await prepareDataset(`folder:${copy}`, options);
+    expect(moved.header.fingerprint).toBe(first.header.fingerprint);
+    expect(moved.reused).toBe(true);
+    expect(moved.header.dataset).toBe(`folder:${copy}`);
+
+    // Another cache folder decodes again, to the same content fingerprint.
+    const elsewhere = await prepareDataset(`folder:${copy}`, { ...options, cacheDir: path.join(tmp, 'cache-b') });
+    expect(elsewhere.reused).toBe(false);
+    expect(elsewhere.header.fingerprint).toBe(first.header.fingerprint);
+
+    touchAll(original);
+    expect((await prepareDataset(`folder:${original}`, options)).reused).toBe(true);
+
+    flipPixel(path.join(copy, 'happy', 'S002_0001.png'));
+    const changed = await prepareDataset(`folder:${copy}`, options);
+    expect(changed.reused).toBe(false);
+    expect(changed.header.fingerprint).not.toBe(first.header.fingerprint);
+  });
+
+  test('the fingerprint holds the preprocessing version, and a pack whose contents do not match its header is refused', async () => {
+    const root = path.join(tmp, 'small');
+    await writeSyntheticDataset(root, { subjects: 2, imagesPerClass: 1, seed: 2, size: 16 });
+    const made = await prepareDataset(`folder:${root}`, { size: 16, face: 'none', cacheDir: path.join(tmp, 'cache-c') });
+    expect(made.header.preprocessVersion).toBeGreaterThanOrEqual(1);
+    expect(made.header.opencv).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(made.header.sourceKey).toMatch(/^[0-9a-f]{64}$/);
+
+    const bytes = fs.readFileSync(made.file);
+    bytes[bytes.length - 4 * 2 * made.header.count - 20] ^= 0xff; // a pixel near the end of the images
+    const edited = path.join(tmp, 'edited.fergapack');
+    fs.writeFileSync(edited, bytes);
+    expect(readCache(edited)).toEqual({ ok: false, reason: 'contents do not match the fingerprint in its header' });
+    await expect(prepareDataset(`pack:${edited}`)).rejects.toThrow(/edited\.fergapack is not a usable fer-ga pack \(contents do not match/);
+  });
+});
+
+describe("a trial's key", () => {
+  const packed = { header: { fingerprint: 'f', classes: ['a', 'b'], size: 16, channels: 1 } } as unknown as Parameters<typeof trialKey>[0];
+  const base: TrialSettings = { ...TRIAL_DEFAULTS, model: 'alexnet', activation: 'relu', optimizer: 'adam' };
+
+  test('holds the trainer version', () => {
+    expect(keyOfTrial(packed, base, null, TRAINER_VERSION)).not.toBe(keyOfTrial(packed, base, null, TRAINER_VERSION + 1));
+  });
+
+  test('ignores what does nothing: the hold-out fraction under k-fold, freezing and partial weights without weights', async () => {
+    const kFold = { ...base, folds: 3 };
+    expect(await trialKey(packed, { ...kFold, validationFraction: 0.3 })).toBe(await trialKey(packed, kFold));
+    expect(await trialKey(packed, { ...base, validationFraction: 0.3 })).not.toBe(await trialKey(packed, base));
+    expect(await trialKey(packed, { ...base, freezeEpochs: 3, partialWeights: true })).toBe(await trialKey(packed, base));
+    expect(await trialKey(packed, { ...base, amp: true })).not.toBe(await trialKey(packed, base));
+  });
+
+  test("hashes the weights file it reads, never a caller's hash; the path does not count", async () => {
+    const weights = path.join(tmp, 'w.safetensors');
+    writeSafetensors(weights, [{ name: 'fc.bias', shape: [2], data: new Float32Array([1, 2]), dtype: 'float32' }]);
+    const fromWeights = await trialKey(packed, { ...base, weightsFile: weights });
+    expect(fromWeights).not.toBe(await trialKey(packed, base));
+    // A hash passed in the settings is not a weights file: it changes nothing.
+    const claimed = { ...base, weightsSha256: 'a'.repeat(64) } as TrialSettings;
+    expect(await trialKey(packed, claimed)).toBe(await trialKey(packed, base));
+    const renamed = path.join(tmp, 'renamed.safetensors');
+    fs.copyFileSync(weights, renamed);
+    expect(await trialKey(packed, { ...base, weightsFile: renamed })).toBe(fromWeights);
+    // With weights, freezing counts.
+    expect(await trialKey(packed, { ...base, weightsFile: weights, freezeEpochs: 2 })).not.toBe(fromWeights);
+  });
+});
+
+describe('the trial cache across copies of a data set', () => {
+  test('a copied and touched set answers every trial from the cache; one changed pixel trains again', async () => {
+    const original = path.join(tmp, 'study', 'faces');
+    await writeSyntheticDataset(original, { subjects: 4, imagesPerClass: 1, seed: 8, size: 16 });
+    const db = path.join(tmp, 'study', 'results.db');
+    const train = (root: string, cache: string, activation: string) => {
+      const result = spawnSync(
+        process.execPath,
+        [BIN, 'train', '--dataset', `folder:${root}`, '--size', '16', '--face', 'none', '--cache', cache, '--model', 'resnet50',
+          '--activation', activation, '--epochs', '1', '--batch-size', '8', '--threads', '1', '--db', db, '--json'],
+        { encoding: 'utf8' },
+      );
+      expect(result.stderr).not.toMatch(/fer-ga:/);
+      return JSON.parse(result.stdout) as { cached: boolean; key: string; accuracy: number };
+    };
+    const trained = ['relu', 'elu'].map((activation) => train(original, path.join(tmp, 'study', 'cache'), activation));
+    expect(trained.map((t) => t.cached)).toEqual([false, false]);
+
+    const copy = path.join(tmp, 'other-machine', 'faces');
+    fs.cpSync(original, copy, { recursive: true });
+    touchAll(copy);
+    const again = ['relu', 'elu'].map((activation) => train(copy, path.join(tmp, 'other-machine', 'cache'), activation));
+    expect(again).toEqual(trained.map((t) => ({ ...t, cached: true })));
+
+    flipPixel(path.join(copy, 'anger', 'S001_0001.png'));
+    const changed = train(copy, path.join(tmp, 'other-machine', 'cache'), 'relu');
+    expect(changed.cached).toBe(false);
+    expect(changed.key).not.toBe(trained[0].key);
+  });
+});
