@@ -1,6 +1,6 @@
 /**
  * What a report shows, gathered from the SQLite file: the paper-layout tables (one per
- * data set and input), the GA runs with their per-generation fitness, and every trial
+ * data set and complete setting), the GA runs with their per-generation fitness, and every trial
  * with its learning curve and confusion matrix. Renderers only format this.
  */
 import fs from 'fs';
@@ -8,10 +8,14 @@ import path from 'path';
 
 import type { EpochRecord, TrainResult } from '../native';
 import type { Store, TrialRecord } from '../store/store';
+import type { Setting } from './condition';
+import { tablesOf } from './tables';
 
 export interface ReportTrial {
   key: string;
   dataset: string;
+  /** Of the packed data set the trial trained on. */
+  fingerprint: string;
   model: string;
   activation: string;
   optimizer: string;
@@ -30,15 +34,26 @@ export interface ReportTrial {
   settings: Record<string, unknown>;
 }
 
+/** One data set fingerprint and one complete setting; its cells differ only in network, activation and optimizer. */
 export interface ReportTable {
   dataset: string;
-  /** What else the trials in this table share (size, epochs, …), as one line. */
+  fingerprint: string;
+  /** Every setting the cells share that changes their numbers (what `tableSetting` keeps). */
+  setting: Setting;
+  /** The setting in words, with whatever tells this table apart from the data set's other tables. */
   condition: string;
   models: string[];
   optimizers: string[];
   activations: string[];
+  /** One trial per network × optimizer × activation. */
   cells: ReportTrial[];
   best: ReportTrial;
+  /** Keys of older trials of a cell with this same setting (another version), left out: each cell shows the newest. */
+  superseded: string[];
+  /** Of the cells shown: trainer versions ("unrecorded" for trials from before they were stored) and libtorch versions. */
+  versions: { trainer: string[]; libtorch: string[] };
+  /** "mixes trainer versions 1, 2 and libtorch …" when the cells do not all come from the same code, else null. */
+  mixedVersions: string | null;
 }
 
 export interface ReportRun {
@@ -62,17 +77,6 @@ export interface ReportData {
   runs: ReportRun[];
   tables: ReportTable[];
   trials: ReportTrial[];
-}
-
-const ORDER: Record<string, string[]> = {
-  models: ['alexnet', 'googlenet', 'vgg16', 'resnet50'],
-  optimizers: ['sgdm', 'rmsprop', 'adam', 'adamw', 'amsgrad', 'adagrad'],
-  activations: ['relu', 'leaky-relu', 'clipped-relu', 'elu', 'gelu', 'swish'],
-};
-
-function ordered(values: Iterable<string>, order: string[]): string[] {
-  const rank = (v: string) => (order.includes(v) ? order.indexOf(v) : order.length);
-  return [...new Set(values)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 function packageVersion(): string {
@@ -106,6 +110,7 @@ function toReportTrial(trial: TrialRecord): ReportTrial {
   return {
     key: trial.key,
     dataset: trial.dataset,
+    fingerprint: trial.fingerprint,
     model: trial.model,
     activation,
     optimizer,
@@ -120,40 +125,6 @@ function toReportTrial(trial: TrialRecord): ReportTrial {
     confusion,
     settings: trial.settings,
   };
-}
-
-/** The settings that distinguish tables of one data set: everything but the three table axes. */
-function condition(trial: ReportTrial): string {
-  const s = trial.settings;
-  const parts = [
-    `${String(s.size)} px ${s.channels === 1 ? 'grey' : 'RGB'}`,
-    `${String(s.epochs)} epochs`,
-    `batch ${String(s.batchSize)}`,
-    `lr ${String(s.learningRate)}`,
-    s.folds && Number(s.folds) >= 2 ? `${String(s.folds)}-fold` : `hold-out ${String(s.validationFraction)}`,
-    `seed ${String(s.seed)}`,
-  ];
-  if (Number(s.firstKernel) > 0) parts.push(`first kernel ${String(s.firstKernel)}`);
-  if (s.amp) parts.push('bf16');
-  if (s.augment === false) parts.push('no augmentation');
-  return parts.join(', ');
-}
-
-function tablesOf(trials: ReportTrial[]): ReportTable[] {
-  const groups = new Map<string, ReportTrial[]>();
-  for (const t of trials) {
-    const id = `${t.dataset}\u0000${condition(t)}`;
-    groups.set(id, [...(groups.get(id) ?? []), t]);
-  }
-  return [...groups.values()].map((cells) => ({
-    dataset: cells[0].dataset,
-    condition: condition(cells[0]),
-    models: ordered(cells.map((c) => c.model), ORDER.models),
-    optimizers: ordered(cells.map((c) => c.optimizer), ORDER.optimizers),
-    activations: ordered(cells.map((c) => c.activation), ORDER.activations),
-    cells,
-    best: cells.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)),
-  }));
 }
 
 /** Everything in the file, or one run (`run`) and the trials it used. */
@@ -195,6 +166,7 @@ export function collectReport(store: Store, options: { run?: number; title?: str
     },
     database: path.resolve(store.file),
     runs: reportRuns,
+    // In the store's order, oldest first: where two trials fill one cell, the newest is shown.
     tables: tablesOf(reportTrials),
     trials: reportTrials,
   };

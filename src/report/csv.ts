@@ -1,5 +1,5 @@
-/** One row per trial, for spreadsheets and plotting tools. */
-import type { ReportData } from './collect';
+/** One row per trial, for spreadsheets and plotting tools, with the table each trial belongs to. */
+import type { ReportData, ReportTable } from './collect';
 
 function field(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
@@ -7,11 +7,23 @@ function field(value: unknown): string {
 }
 
 export function renderCsv(data: ReportData): string {
-  const head = ['dataset', 'model', 'optimizer', 'activation', 'learning_rate', 'batch_size', 'first_kernel', 'size', 'channels', 'epochs', 'seed', 'accuracy', 'diverged', 'seconds', 'device', 'libtorch', 'key'];
-  const rows = data.trials.map((t) =>
-    [t.dataset, t.model, t.optimizer, t.activation, t.settings.learningRate, t.settings.batchSize, t.settings.firstKernel, t.settings.size, t.settings.channels, t.settings.epochs, t.settings.seed, t.accuracy, t.diverged ? 1 : 0, t.seconds.toFixed(2), t.device, t.libtorch, t.key]
+  // Every trial is in one table: as its cell, or left out for a newer trial of the same cell and setting.
+  const tableOf = new Map<string, { table: ReportTable; shown: boolean }>();
+  for (const table of data.tables) {
+    for (const cell of table.cells) tableOf.set(cell.key, { table, shown: true });
+    for (const key of table.superseded) tableOf.set(key, { table, shown: false });
+  }
+  const head = ['dataset', 'model', 'optimizer', 'activation', 'learning_rate', 'batch_size', 'first_kernel', 'weight_decay', 'freeze_epochs', 'weights_sha256',
+    'size', 'channels', 'epochs', 'seed', 'accuracy', 'diverged', 'seconds', 'device', 'libtorch', 'trainer_version', 'fingerprint',
+    'table_condition', 'shown_in_table', 'table_versions', 'key'];
+  const rows = data.trials.map((t) => {
+    const s = t.settings;
+    const place = tableOf.get(t.key);
+    return [t.dataset, t.model, t.optimizer, t.activation, s.learningRate, s.batchSize, s.firstKernel, s.weightDecay, s.freezeEpochs, s.weightsSha256,
+      s.size, s.channels, s.epochs, s.seed, t.accuracy, t.diverged ? 1 : 0, t.seconds.toFixed(2), t.device, t.libtorch, s.trainerVersion, t.fingerprint,
+      place?.table.condition, place?.shown ? 1 : 0, place?.table.mixedVersions, t.key]
       .map(field)
-      .join(','),
-  );
+      .join(',');
+  });
   return [head.join(','), ...rows].join('\n') + '\n';
 }

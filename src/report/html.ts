@@ -4,14 +4,14 @@
  */
 import type { ReportData, ReportTrial } from './collect';
 import { confusionHeatMap, escapeXml, lineChart } from './svg';
-import { cellText, describeTrial, paperLayout, percent } from './table-layout';
+import { cellText, describeTrial, paperLayout, percent, tableNotes } from './table-layout';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd}h3{font-size:1.05rem}
 table{border-collapse:collapse;margin:.6rem 0}th,td{padding:.25rem .6rem;border:1px solid #ccc}th{background:#f3f3f3}
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.best{background:#d9f2e3;font-weight:600}td.diverged{color:#b00}
-.meta{color:#555}.plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
+.meta{color:#555}.note{background:#fff4d6;border-left:3px solid #d9a400;padding:.3rem .6rem}.plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
 svg .title{font-size:13px;font-weight:600}svg .tick,svg .legend{font-size:11px}svg .axis{font-size:12px}
 svg .grid{stroke:#e5e5e5}svg .frame{fill:none;stroke:#999}svg .line{fill:none;stroke-width:2}svg .dashed{stroke-dasharray:5 3}
 svg .cell{font-size:11px;fill:#222}svg .cell.dark{fill:#fff}
@@ -43,6 +43,7 @@ export function renderHtml(data: ReportData): string {
 
   for (const table of data.tables) {
     body.push(`<h2>${escapeXml(table.dataset)}: accuracy (%)</h2><p class="meta">${escapeXml(table.condition)}</p>`);
+    for (const note of tableNotes(table)) body.push(`<p class="note"><strong>Note:</strong> ${escapeXml(note)}</p>`);
     const head = ['network', 'optimizer', ...table.activations].map((h) => `<th>${escapeXml(h)}</th>`).join('');
     const rows = paperLayout(table)
       .map(

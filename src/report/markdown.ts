@@ -1,6 +1,6 @@
 /** The report as Markdown: the tables, the GA's progress, the best trial's confusion matrix. */
 import type { ReportData } from './collect';
-import { cellText, describeTrial, paperLayout, percent } from './table-layout';
+import { cellText, describeTrial, paperLayout, percent, tableNotes } from './table-layout';
 
 function mdTable(head: string[], rows: string[][], right: boolean[] = []): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -16,6 +16,7 @@ export function renderMarkdown(data: ReportData): string {
   );
   for (const table of data.tables) {
     out.push(`## ${table.dataset}: accuracy (%) — ${table.condition}`, '');
+    for (const note of tableNotes(table)) out.push(`> **Note:** ${note}`, '');
     out.push(
       mdTable(
         ['network', 'optimizer', ...table.activations],

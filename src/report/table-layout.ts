@@ -34,3 +34,14 @@ export function cellText(trial: ReportTrial | undefined): string {
 export function describeTrial(trial: ReportTrial): string {
   return `${trial.model} ${trial.activation} + ${trial.optimizer}`;
 }
+
+/** What a reader of a table must know beyond its numbers: mixed versions, cells trained more than once. */
+export function tableNotes(table: ReportTable): string[] {
+  const notes: string[] = [];
+  if (table.mixedVersions) notes.push(`This table ${table.mixedVersions}: its cells were not all computed by the same code.`);
+  const older = table.superseded.length;
+  if (older > 0) {
+    notes.push(`${older} older trial${older === 1 ? ' of a cell with this same setting is' : 's of cells with this same setting are'} left out: each cell shows the newest.`);
+  }
+  return notes;
+}

@@ -1,0 +1,97 @@
+/**
+ * The paper-layout tables: one per data set fingerprint and complete setting, so every
+ * cell of a table was trained the same way but for its network, activation and optimizer.
+ * Which code computed the cells (trainer and libtorch versions) does not split a table;
+ * a table whose cells come from more than one version says so.
+ */
+import type { ReportTable, ReportTrial } from './collect';
+import { canonicalJson, conditionLine, type Setting } from './condition';
+
+/**
+ * Trial settings that do not make a table: the table's axes, where a trial ran (placement
+ * does not change what it computes), the trainer's version (reported, not split on) and
+ * the weights' path (their content hash, `weightsSha256`, is the setting).
+ */
+export const NOT_TABLE_SETTINGS: readonly string[] = ['model', 'activation', 'optimizer', 'device', 'threads', 'trainerVersion', 'weightsFile'];
+
+// As in the trial key: an option at its "off" value is the same setting as the option absent.
+function isOff(name: string, value: unknown): boolean {
+  return value === undefined || value === null || ((name === 'amp' || name === 'partialWeights') && value === false) || (name === 'freezeEpochs' && value === 0);
+}
+
+/** The complete setting a trial was trained under, as the table it belongs to names it. */
+export function tableSetting(trial: ReportTrial): Setting {
+  return Object.fromEntries(
+    Object.entries(trial.settings)
+      .filter(([name, value]) => !NOT_TABLE_SETTINGS.includes(name) && !isOff(name, value))
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+}
+
+const ORDER: Record<'models' | 'optimizers' | 'activations', string[]> = {
+  models: ['alexnet', 'googlenet', 'vgg16', 'resnet50'],
+  optimizers: ['sgdm', 'rmsprop', 'adam', 'adamw', 'amsgrad', 'adagrad'],
+  activations: ['relu', 'leaky-relu', 'clipped-relu', 'elu', 'gelu', 'swish'],
+};
+
+function ordered(values: Iterable<string>, order: string[]): string[] {
+  const rank = (v: string) => (order.includes(v) ? order.indexOf(v) : order.length);
+  return [...new Set(values)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+export function trainerVersionOf(trial: ReportTrial): string {
+  const version = trial.settings.trainerVersion;
+  return version === undefined || version === null ? 'unrecorded' : String(version);
+}
+
+/** "mixes trainer versions 1, 2 and libtorch 2.5.1, 2.6.0", or null when every cell came from the same code. */
+function versionNote(trainer: string[], libtorch: string[]): string | null {
+  const mixes = [trainer.length > 1 ? `trainer versions ${trainer.join(', ')}` : '', libtorch.length > 1 ? `libtorch ${libtorch.join(', ')}` : ''].filter(Boolean);
+  return mixes.length > 0 ? `mixes ${mixes.join(' and ')}` : null;
+}
+
+interface Group {
+  dataset: string;
+  fingerprint: string;
+  setting: Setting;
+  /** One trial per network × optimizer × activation. */
+  cells: Map<string, ReportTrial>;
+  superseded: string[];
+}
+
+/** `trials` oldest first: where two trials share a cell and the complete setting (they differ only in version), the newest is shown. */
+export function tablesOf(trials: readonly ReportTrial[]): ReportTable[] {
+  const groups = new Map<string, Group>();
+  for (const trial of trials) {
+    const setting = tableSetting(trial);
+    const id = canonicalJson([trial.dataset, trial.fingerprint, setting]);
+    const group: Group = groups.get(id) ?? { dataset: trial.dataset, fingerprint: trial.fingerprint, setting, cells: new Map(), superseded: [] };
+    groups.set(id, group);
+    const cell = `${trial.model}\u0000${trial.optimizer}\u0000${trial.activation}`;
+    const older = group.cells.get(cell);
+    if (older) group.superseded.push(older.key);
+    group.cells.set(cell, trial);
+  }
+  const all = [...groups.values()];
+  return all.map((group) => {
+    const cells = [...group.cells.values()];
+    const trainer = [...new Set(cells.map(trainerVersionOf))].sort(byVersion);
+    const libtorch = [...new Set(cells.map((c) => c.libtorch))].sort(byVersion);
+    return {
+      dataset: group.dataset,
+      fingerprint: group.fingerprint,
+      setting: group.setting,
+      condition: conditionLine(group, all.filter((g) => g.dataset === group.dataset)),
+      models: ordered(cells.map((c) => c.model), ORDER.models),
+      optimizers: ordered(cells.map((c) => c.optimizer), ORDER.optimizers),
+      activations: ordered(cells.map((c) => c.activation), ORDER.activations),
+      cells,
+      best: cells.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)),
+      superseded: group.superseded,
+      versions: { trainer, libtorch },
+      mixedVersions: versionNote(trainer, libtorch),
+    };
+  });
+}
