@@ -49,6 +49,12 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   return { kind: kind as DatasetKind, root: path.resolve(root) };
 }
 
+/** The spec with its path made absolute, so it names the same files from any working folder (a run stores this). */
+export function absoluteDatasetSpec(spec: string): string {
+  const parsed = parseDatasetSpec(spec);
+  return parsed.kind === 'synthetic' ? 'synthetic' : `${parsed.kind}:${parsed.root as string}`;
+}
+
 export interface PrepareOptions {
   size?: number;
   color?: ColorMode;
