@@ -8,10 +8,12 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
+import type { ActivationName } from '../src/names';
 import { collectReport, type ReportData } from '../src/report/collect';
 import { renderReport } from '../src/report/render';
 import { Store, type TrialRecord } from '../src/store/store';
-import { TRIAL_DEFAULTS } from '../src/trials';
+import { keyedSettings } from '../src/trial-key';
+import { TRIAL_DEFAULTS, type TrialSettings } from '../src/trials';
 
 const CLASSES = ['anger', 'happiness', 'neutral'];
 const FINGERPRINT = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -30,16 +32,11 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** What runTrial stores for a googlenet + adam trial trained on the synthetic set's three classes. */
+/** What runTrial stores for a googlenet + adam trial (trainer version 1) on three classes, with `spec.settings` over it. */
 function trialRecord(spec: TrialSpec, index: number): TrialRecord {
+  const trained: TrialSettings = { model: 'googlenet', activation: spec.activation as ActivationName, optimizer: 'adam', ...TRIAL_DEFAULTS, epochs: 2, batchSize: 8 };
   const settings: Record<string, unknown> = {
-    model: 'googlenet',
-    activation: spec.activation,
-    optimizer: 'adam',
-    ...TRIAL_DEFAULTS,
-    epochs: 2,
-    batchSize: 8,
-    trainerVersion: 1,
+    ...keyedSettings(trained, null, 1),
     device: 'cpu',
     threads: 1,
     classes: CLASSES,
@@ -136,19 +133,20 @@ const maxCell = (table: MarkdownTable) =>
   Math.max(...Object.values(table.cells).filter(Boolean).map(Number)).toFixed(2);
 
 describe('report tables: one complete setting each', () => {
+  const weights = { weightsSha256: '3f2a9c1b7d0e'.padEnd(64, '0'), weightsFile: '/w/googlenet.pt' };
   // Each case: two settings of the same data set, two cells each; the second setting's relu cell is the best of all.
-  test.each([
-    ['weight decay', { settings: { weightDecay: 0.001 } }, 'wd 0.001'],
-    ['frozen feature epochs', { settings: { freezeEpochs: 3 } }, 'features frozen for 3 epochs'],
-    ['pretrained weights', { settings: { weightsSha256: '3f2a9c1b7d0e'.padEnd(64, '0'), weightsFile: '/w/googlenet.pt' } }, 'weights 3f2a9c1b'],
-    ['packed data (fingerprint)', { fingerprint: '9e8d7c6b'.padEnd(64, '1') }, 'data 9e8d7c6b'],
-    ['face crop', { fingerprint: '9e8d7c6b'.padEnd(64, '1'), settings: { preprocess: { size: 16, color: 'grey', face: 'none', margin: 0.2 } } }, 'no face detection'],
+  test.each<[string, Partial<TrialSpec>, Partial<TrialSpec>, string]>([
+    ['weight decay', {}, { settings: { weightDecay: 0.001 } }, 'wd 0.001'],
+    ['frozen feature epochs', { settings: weights }, { settings: { ...weights, freezeEpochs: 3 } }, 'features frozen for 3 epochs'],
+    ['pretrained weights', {}, { settings: weights }, 'weights 3f2a9c1b'],
+    ['packed data (fingerprint)', {}, { fingerprint: '9e8d7c6b'.padEnd(64, '1') }, 'data 9e8d7c6b'],
+    ['face crop', {}, { fingerprint: '9e8d7c6b'.padEnd(64, '1'), settings: { preprocess: { size: 16, color: 'grey', face: 'none', margin: 0.2 } } }, 'no face detection'],
     // A setting the condition line has no words for still splits the table and is named.
-    ['a setting added later', { settings: { labelSmoothing: 0.1 } }, 'labelSmoothing 0.1'],
-  ])('trials that differ only in %s make two tables, each cell its own trial', async (_name, other, fragment) => {
+    ['a setting added later', {}, { settings: { labelSmoothing: 0.1 } }, 'labelSmoothing 0.1'],
+  ])('trials that differ only in %s make two tables, each cell its own trial', async (_name, base, other, fragment) => {
     const { data, md } = await report([
-      { activation: 'relu', fitness: 0.4 },
-      { activation: 'elu', fitness: 0.55 },
+      { activation: 'relu', fitness: 0.4, ...base },
+      { activation: 'elu', fitness: 0.55, ...base },
       { activation: 'relu', fitness: 0.9, ...other },
       { activation: 'elu', fitness: 0.3, ...other },
     ]);
@@ -188,6 +186,17 @@ describe('report tables: one complete setting each', () => {
     ]);
     expect(data.tables).toHaveLength(1);
     expect(data.tables[0].cells).toHaveLength(2);
+  });
+
+  test('settings that do nothing where they are set do not split a table, however a trial stored them', async () => {
+    // Before settings were canonical a trial kept its hold-out fraction under k-fold and its freezing without weights.
+    const { data } = await report([
+      { activation: 'relu', fitness: 0.5, settings: { folds: 5, validationFraction: 0.2, freezeEpochs: 3, partialWeights: true, trainerVersion: undefined } },
+      { activation: 'elu', fitness: 0.6, settings: { folds: 5, validationFraction: null, freezeEpochs: null, partialWeights: null, trainerVersion: 2 } },
+    ]);
+    expect(data.tables).toHaveLength(1);
+    expect(data.tables[0].condition).toContain('5-fold');
+    expect(data.tables[0].mixedVersions).toBe('mixes trainer versions 2, unrecorded');
   });
 
   test('a table whose cells come from different trainer and libtorch versions says so, in every format', async () => {

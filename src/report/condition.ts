@@ -37,8 +37,7 @@ function phrases(s: Setting, siblingsDifferIn: (key: string) => boolean): Phrase
     { keys: ['batchSize'], text: `batch ${str(s.batchSize)}` },
     { keys: ['learningRate'], text: `lr ${str(s.learningRate)}` },
     { keys: ['weightDecay'], text: s.weightDecay === undefined ? undefined : `wd ${str(s.weightDecay)}` },
-    // k-fold splits ignore the hold-out fraction, so it is left to the fallback below when it alone differs.
-    kFold ? { keys: ['folds'], text: `${str(s.folds)}-fold` } : { keys: ['folds', 'validationFraction'], text: `hold-out ${str(s.validationFraction)}` },
+    { keys: ['folds', 'validationFraction'], text: kFold ? `${str(s.folds)}-fold` : `hold-out ${str(s.validationFraction)}` },
     { keys: ['seed'], text: `seed ${str(s.seed)}` },
     { keys: ['firstKernel'], text: Number(s.firstKernel) > 0 ? `first kernel ${str(s.firstKernel)}` : undefined },
     { keys: ['amp'], text: s.amp ? 'bf16' : undefined },

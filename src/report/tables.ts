@@ -14,16 +14,26 @@ import { canonicalJson, conditionLine, type Setting } from './condition';
  */
 export const NOT_TABLE_SETTINGS: readonly string[] = ['model', 'activation', 'optimizer', 'device', 'threads', 'trainerVersion', 'weightsFile'];
 
-// As in the trial key: an option at its "off" value is the same setting as the option absent.
-function isOff(name: string, value: unknown): boolean {
-  return value === undefined || value === null || ((name === 'amp' || name === 'partialWeights') && value === false) || (name === 'freezeEpochs' && value === 0);
+/**
+ * As in the trial key (trial-key.ts): an option at its "off" value, or one that does
+ * nothing in this configuration (a hold-out fraction under k-fold, freezing or partial
+ * loading without pretrained weights), is the same setting as the option absent. Trials
+ * stored before settings were canonical wrote these differently; they still share a table.
+ */
+function doesNothing(name: string, value: unknown, settings: Record<string, unknown>): boolean {
+  if (value === undefined || value === null || (name === 'amp' && value === false)) return true;
+  if (name === 'validationFraction') return Number(settings.folds) >= 2;
+  const fromWeights = typeof settings.weightsSha256 === 'string';
+  if (name === 'partialWeights') return !fromWeights || value === false;
+  if (name === 'freezeEpochs') return !fromWeights || value === 0;
+  return false;
 }
 
 /** The complete setting a trial was trained under, as the table it belongs to names it. */
 export function tableSetting(trial: ReportTrial): Setting {
   return Object.fromEntries(
     Object.entries(trial.settings)
-      .filter(([name, value]) => !NOT_TABLE_SETTINGS.includes(name) && !isOff(name, value))
+      .filter(([name, value]) => !NOT_TABLE_SETTINGS.includes(name) && !doesNothing(name, value, trial.settings))
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
 }
