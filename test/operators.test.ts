@@ -1,5 +1,6 @@
 import { Genome, PAPER_GENOME } from '../src/ga/genome';
-import { crossover, initialPopulation, mutate, mutatesIn, selectTopHalf } from '../src/ga/operators';
+import { DEFAULT_OPERATORS, OPERATOR_SETS } from '../src/ga/operator-sets';
+import { crossover, initialPopulation, mutate, mutatesIn, mutateToAnyChoice, selectTopHalf } from '../src/ga/operators';
 import { Random } from '../src/random';
 
 describe('genome', () => {
@@ -77,5 +78,80 @@ describe('operators', () => {
     };
     expect(run(5)).toEqual(run(5));
     expect(run(5)).not.toEqual(run(6));
+  });
+});
+
+describe('operators that keep every choice reachable', () => {
+  const gene = (chromosome: number[], g: number) => chromosome.slice(2 * g, 2 * g + 2).join('');
+
+  test('the paper’s mutation never brings 00 back; mutateToAnyChoice reaches every choice from every choice', () => {
+    for (const from of ['01', '10']) {
+      const population = [[...from.split('').map(Number), 0, 1]];
+      const random = new Random(1);
+      const paper = new Set(Array.from({ length: 100 }, () => mutate(PAPER_GENOME, population, random)[0]).map((c) => gene(c, 0)));
+      expect(paper.has('00')).toBe(false);
+    }
+    for (const from of ['00', '01', '10']) {
+      const random = new Random(2);
+      const reached = new Set<string>();
+      for (let round = 0; round < 200; round++) {
+        const before = [[...from.split('').map(Number), ...from.split('').map(Number)]];
+        const [after] = mutateToAnyChoice(PAPER_GENOME, before, random);
+        const changed = [0, 1].filter((g) => gene(after, g) !== gene(before[0], g));
+        // Exactly one gene takes another valid choice.
+        expect(changed).toHaveLength(1);
+        expect(PAPER_GENOME.isValid(after)).toBe(true);
+        reached.add(gene(after, changed[0]));
+      }
+      expect([...reached].sort()).toEqual(['00', '01', '10'].filter((code) => code !== from));
+    }
+  });
+
+  test('mutateToAnyChoice changes one chromosome of the population and copies the rest', () => {
+    const population = PAPER_GENOME.all().slice(0, 6);
+    const random = new Random(5);
+    for (let round = 0; round < 50; round++) {
+      const after = mutateToAnyChoice(PAPER_GENOME, population, random);
+      expect(after.filter((c, i) => PAPER_GENOME.key(c) !== PAPER_GENOME.key(population[i]))).toHaveLength(1);
+    }
+  });
+
+  test('converged parents: the paper’s crossover can only copy them; with immigrants the children are new, distinct and valid', () => {
+    const parents = [[0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0]];
+    const random = new Random(8);
+    for (let round = 0; round < 50; round++) {
+      expect(crossover(PAPER_GENOME, parents, 8, random).slice(4)).toEqual(parents);
+      const children = crossover(PAPER_GENOME, parents, 8, random, true).slice(4).map((c) => PAPER_GENOME.key(c));
+      expect(new Set(children).size).toBe(4);
+      expect(children).not.toContain('0110');
+      for (const child of children) expect(PAPER_GENOME.decode(child.split('').map(Number))).toBeDefined();
+    }
+  });
+
+  test('immigrants give way to copies once every valid chromosome is in the population', () => {
+    const parents = PAPER_GENOME.all().slice(0, 6);
+    const next = crossover(PAPER_GENOME, parents, 12, new Random(4), true);
+    expect(next).toHaveLength(12);
+    expect(new Set(next.map((c) => PAPER_GENOME.key(c))).size).toBe(9);
+  });
+
+  test('a crossover that already makes a new child is the paper’s, draw for draw', () => {
+    const parents = [[0, 0, 0, 1], [1, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 1]];
+    const [a, b] = [new Random(21), new Random(21)];
+    let compared = 0;
+    // Until the first copy, after which the immigrant's draw puts the generators apart.
+    for (; compared < 20; compared++) {
+      const paper = crossover(PAPER_GENOME, parents, 6, a);
+      const reachable = crossover(PAPER_GENOME, parents, 6, b, true);
+      if (new Set(paper.map((c) => PAPER_GENOME.key(c))).size < 6) break;
+      expect(reachable).toEqual(paper);
+    }
+    expect(compared).toBeGreaterThanOrEqual(3);
+  });
+
+  test('the default set is the reachable one; the paper set is the paper’s operators', () => {
+    expect(DEFAULT_OPERATORS).toBe('reachable');
+    expect(OPERATOR_SETS.paper.mutate).toBe(mutate);
+    expect(OPERATOR_SETS.reachable.mutate).toBe(mutateToAnyChoice);
   });
 });

@@ -9,13 +9,17 @@
  * they are redrawn among the valid codes right after initialisation and mutation (see
  * repairInvalidGenes). Should one reach evaluation anyway (a resumed state from an
  * older policy), its fitness is 0.
+ *
+ * Crossover and mutation come from the run's operator set (operator-sets.ts): the
+ * paper's, or the default that keeps every choice reachable.
  */
 import { runPool } from '../parallel';
 import { abortError } from '../errors';
 import { Random } from '../random';
 import type { IndividualRecord, Store } from '../store/store';
 import { Genome, type Chromosome, type Gene, type Genes } from './genome';
-import { crossover, initialPopulation, mutate, mutatesIn, repairInvalidGenes, selectTopHalf } from './operators';
+import { isOperatorSetName, OPERATOR_SET_NAMES, OPERATOR_SETS, type OperatorSetName } from './operator-sets';
+import { initialPopulation, mutatesIn, repairInvalidGenes, selectTopHalf } from './operators';
 
 export interface FitnessResult {
   fitness: number;
@@ -30,11 +34,42 @@ export interface FitnessSource {
   evaluate(genes: Genes, slot?: number): Promise<FitnessResult>;
 }
 
-export interface EvolveSettings {
+/** The GA's settings as a run uses them. */
+export interface GaSettings {
+  generations: number;
+  population: number;
+  /**
+   * Seeds the GA's own generator (initial population, crossover, mutation) and nothing
+   * else: the training seed belongs to the trials, so runs with different GA seeds share
+   * every trial they both ask for.
+   */
+  gaSeed: number;
+  /** Which operators the run uses (operator-sets.ts). */
+  operators: OperatorSetName;
+  genes: Gene[];
+}
+
+/**
+ * Settings as runs saved them before the GA seed and the operators were settings of
+ * their own: `seed` seeded the GA (and the training), and the operators were the paper's.
+ */
+export interface LegacyGaSettings {
   generations: number;
   population: number;
   seed: number;
   genes: Gene[];
+}
+
+/** What a run is given and saves: current settings, or those of a run an older version began (it resumes as it began). */
+export type EvolveSettings = GaSettings | LegacyGaSettings;
+
+/** The settings a run uses, from current or legacy ones. */
+export function gaSettings(settings: EvolveSettings): GaSettings {
+  const gaSeed = 'gaSeed' in settings ? settings.gaSeed : settings.seed;
+  const operators = 'gaSeed' in settings ? settings.operators : 'paper';
+  if (!Number.isInteger(gaSeed) || gaSeed < 0 || gaSeed > 2 ** 32 - 1) throw new Error(`the GA seed must be an integer from 0 to 2^32-1 (got ${String(gaSeed)})`);
+  if (!isOperatorSetName(operators)) throw new Error(`operators must be one of ${OPERATOR_SET_NAMES.join(', ')} (got ${String(operators)})`);
+  return { generations: settings.generations, population: settings.population, gaSeed, operators, genes: settings.genes };
 }
 
 export type Phase = 'init' | 'evaluate' | 'select' | 'crossover' | 'mutate' | 'next' | 'done';
@@ -86,7 +121,7 @@ export function initialState(settings: EvolveSettings): EvolveState {
     fitness: [],
     trialKeys: [],
     parents: [],
-    random: new Random(settings.seed).state(),
+    random: new Random(gaSettings(settings).gaSeed).state(),
     history: [],
     evaluations: 0,
     known: {},
@@ -94,7 +129,7 @@ export function initialState(settings: EvolveSettings): EvolveState {
   };
 }
 
-export function validateSettings(settings: EvolveSettings): void {
+export function validateSettings(settings: GaSettings): void {
   if (!Number.isInteger(settings.generations) || settings.generations < 1) throw new Error(`generations must be a positive integer (got ${settings.generations})`);
   if (!Number.isInteger(settings.population) || settings.population < 4 || settings.population % 2 !== 0) {
     throw new Error(`population must be an even integer of at least 4 (got ${settings.population})`);
@@ -124,11 +159,13 @@ function unknownGenomes(state: EvolveState, genome: Genome, limit: number): Arra
 }
 
 /** Runs (or resumes) run `options.run` to the end. */
-export async function runEvolution(settings: EvolveSettings, options: EvolveOptions): Promise<EvolveResult> {
+export async function runEvolution(given: EvolveSettings, options: EvolveOptions): Promise<EvolveResult> {
   const { store, run, fitness, signal, onEvent } = options;
   const parallel = options.parallel ?? 1;
   const trainedHere = new Set<string>();
+  const settings = gaSettings(given);
   validateSettings(settings);
+  const operators = OPERATOR_SETS[settings.operators];
   const genome = new Genome(settings.genes);
   const record = store.getRun<EvolveState>(run);
   if (!record) throw new Error(`run ${run} does not exist`);
@@ -222,12 +259,12 @@ export async function runEvolution(settings: EvolveSettings, options: EvolveOpti
         state = { ...state, parents: selectTopHalf(state.population, state.fitness as number[]), phase: 'crossover' };
         break;
       case 'crossover':
-        state = { ...state, population: crossover(genome, state.parents, settings.population, random), phase: 'mutate' };
+        state = { ...state, population: operators.crossover(genome, state.parents, settings.population, random), phase: 'mutate' };
         break;
       case 'mutate':
         state = {
           ...state,
-          population: mutatesIn(state.generation) ? repairInvalidGenes(genome, mutate(genome, state.population, random), random) : state.population,
+          population: mutatesIn(state.generation) ? repairInvalidGenes(genome, operators.mutate(genome, state.population, random), random) : state.population,
           phase: 'next',
         };
         break;

@@ -1,6 +1,8 @@
 /**
- * The paper's operators, each a pure function of (population, random): the only state
- * they touch is the generator, whose state the caller saves.
+ * The GA's operators, each a pure function of (population, random): the only state
+ * they touch is the generator, whose state the caller saves. The paper's operators, plus
+ * the two that make the default operator set (operator-sets.ts) keep every choice
+ * reachable: a mutation that can draw any valid code, and immigrants in place of copies.
  */
 import type { Random } from '../random';
 import type { Chromosome, Genome } from './genome';
@@ -31,8 +33,14 @@ export const DUPLICATE_REDRAWS = 10;
  * drawn again (up to DUPLICATE_REDRAWS times): a copy costs nothing to evaluate (the
  * trial cache has it) but takes a slot that could explore, and with 8 individuals over
  * 9 genomes those slots are the whole search.
+ *
+ * With `immigrants`, a child that is still a copy after the redraws (the parents have
+ * converged: they can only make what is already there) is replaced by an immigrant, a
+ * valid chromosome drawn uniformly among those not in the population. Crossover alone
+ * only recombines the parents' genes, so without immigrants a choice no parent carries
+ * is gone until a mutation brings it back.
  */
-export function crossover(genome: Genome, parents: Chromosome[], size: number, random: Random): Chromosome[] {
+export function crossover(genome: Genome, parents: Chromosome[], size: number, random: Random, immigrants = false): Chromosome[] {
   const next = parents.map((p) => [...p]);
   if (parents.length < 2) throw new Error('crossover needs at least two parents');
   const present = new Set(next.map((c) => genome.key(c)));
@@ -42,10 +50,17 @@ export function crossover(genome: Genome, parents: Chromosome[], size: number, r
       child = uniformChild(genome, parents, random);
       if (!present.has(genome.key(child))) break;
     }
+    if (immigrants && present.has(genome.key(child))) child = immigrant(genome, present, random) ?? child;
     present.add(genome.key(child));
     next.push(child);
   }
   return next;
+}
+
+/** A valid chromosome not in `present`, uniformly; undefined when every one is. */
+function immigrant(genome: Genome, present: ReadonlySet<string>, random: Random): Chromosome | undefined {
+  const absent = genome.all().filter((c) => !present.has(genome.key(c)));
+  return absent.length > 0 ? absent[random.int(absent.length)] : undefined;
 }
 
 function uniformChild(genome: Genome, parents: Chromosome[], random: Random): Chromosome {
@@ -68,13 +83,37 @@ export function mutatesIn(generation: number): boolean {
   return generation > 0 && generation % MUTATION_PERIOD === 0;
 }
 
-/** Complements one gene (all of its bits) of one random chromosome. */
+/**
+ * The paper's mutation: complements one gene (all of its bits) of one random chromosome.
+ * For a gene of three choices this only swaps 01 and 10, and turns 00 into the invalid 11
+ * (redrawn by repairInvalidGenes), so it never brings back a lost 00.
+ */
 export function mutate(genome: Genome, population: Chromosome[], random: Random): Chromosome[] {
   const next = population.map((c) => [...c]);
   const who = random.int(next.length);
   const gene = random.int(genome.genes.length);
   const at = genome.offset(gene);
   for (let b = at; b < at + genome.widths[gene]; b++) next[who][b] = 1 - next[who][b];
+  return next;
+}
+
+/**
+ * One gene of one random chromosome takes another valid choice, drawn uniformly among
+ * the gene's other choices: every choice is one mutation away from every other, and the
+ * result is always valid.
+ */
+export function mutateToAnyChoice(genome: Genome, population: Chromosome[], random: Random): Chromosome[] {
+  const next = population.map((c) => [...c]);
+  const who = random.int(next.length);
+  const g = random.int(genome.genes.length);
+  const gene = genome.genes[g];
+  const current = genome.codes(next[who])[g];
+  // Draw among the other choices; a current code past the last choice has none to skip.
+  let code = random.int(current < gene.choices.length ? gene.choices.length - 1 : gene.choices.length);
+  if (current < gene.choices.length && code >= current) code++;
+  const at = genome.offset(g);
+  const width = genome.widths[g];
+  for (let b = 0; b < width; b++) next[who][at + b] = (code >> (width - 1 - b)) & 1;
   return next;
 }
 
