@@ -1,10 +1,14 @@
 /**
  * Fitness from a table instead of training, to study the GA itself: rows of
- * (dataset, model, optimizer, activation, accuracy), as CSV with a header (the columns
- * of the paper's tables.csv) or as a JSON array of objects. Accuracies over 1 are
- * percents.
+ * (dataset, model, optimizer, activation, accuracy), as CSV with a header or as a JSON
+ * array of objects. Other columns are ignored, so the paper's tables.csv and the CSV of
+ * `report --format csv` (whose fields are quoted where they hold a comma, a quote or a
+ * line break) both serve. Accuracies are percents when any row's is over 1, else
+ * fractions.
  */
 import fs from 'fs';
+
+import { parse } from 'csv-parse/sync';
 
 import { UsageError } from '../errors';
 import type { FitnessResult, FitnessSource } from './evolve';
@@ -20,18 +24,28 @@ export interface TableRow {
 
 const COLUMNS = ['dataset', 'model', 'optimizer', 'activation', 'accuracy'] as const;
 
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+}
+
 function parseCsv(text: string, file: string): TableRow[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new UsageError(`fitness table ${file} is empty`);
-  const header = lines[0].split(',').map((h) => h.trim().toLowerCase());
+  let records: CsvRecord[];
+  try {
+    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, info: true }) as unknown as CsvRecord[];
+  } catch (error) {
+    throw new UsageError(`fitness table ${file} is not valid CSV: ${(error as Error).message}`);
+  }
+  if (records.length === 0) throw new UsageError(`fitness table ${file} is empty`);
+  const header = records[0].record.map((h) => h.toLowerCase());
   const index = COLUMNS.map((c) => header.indexOf(c));
   const missing = COLUMNS.filter((_, i) => index[i] < 0);
   if (missing.length > 0) throw new UsageError(`fitness table ${file} lacks column(s) ${missing.join(', ')}`);
-  return lines.slice(1).map((line, n) => {
-    const cells = line.split(',').map((c) => c.trim());
-    const accuracy = Number(cells[index[4]]);
-    if (!Number.isFinite(accuracy)) throw new UsageError(`fitness table ${file} line ${n + 2}: accuracy '${cells[index[4]]}' is not a number`);
-    return { dataset: cells[index[0]], model: cells[index[1]], optimizer: cells[index[2]], activation: cells[index[3]], accuracy };
+  return records.slice(1).map(({ record, info }) => {
+    const cell = record[index[4]];
+    const accuracy = cell === '' ? NaN : Number(cell);
+    if (!Number.isFinite(accuracy)) throw new UsageError(`fitness table ${file} line ${info.lines}: accuracy '${cell}' is not a number`);
+    return { dataset: record[index[0]], model: record[index[1]], optimizer: record[index[2]], activation: record[index[3]], accuracy };
   });
 }
 
@@ -61,10 +75,20 @@ export class TableFitness implements FitnessSource {
   private readonly lookup = new Map<string, number>();
 
   constructor(rows: TableRow[], dataset: string, model: string, source: string) {
+    // One scale for the whole table: a percent table may hold a collapsed cell under 1%.
+    const scale = rows.some((row) => row.accuracy > 1) ? 100 : 1;
     for (const row of rows) {
-      if (row.dataset === dataset && row.model === model) {
-        this.lookup.set(`${row.activation}|${row.optimizer}`, row.accuracy > 1 ? row.accuracy / 100 : row.accuracy);
+      if (row.dataset !== dataset || row.model !== model) continue;
+      const id = `${row.activation}|${row.optimizer}`;
+      const accuracy = row.accuracy / scale;
+      const earlier = this.lookup.get(id);
+      if (earlier !== undefined && earlier !== accuracy) {
+        throw new UsageError(
+          `fitness table ${source} has two accuracies for ${dataset}, ${model}, ${row.activation}, ${row.optimizer} ` +
+            `(${earlier * scale} and ${row.accuracy}): keep one row per combination`,
+        );
       }
+      this.lookup.set(id, accuracy);
     }
     if (this.lookup.size === 0) throw new UsageError(`fitness table ${source} has no rows for dataset '${dataset}' and model '${model}'`);
   }
