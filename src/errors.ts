@@ -19,7 +19,23 @@ export function isAbortError(error: unknown): boolean {
   return isErrorLike(error) && error.name === 'AbortError';
 }
 
-export function abortError(): Error {
+/**
+ * Work stopped on request (Ctrl-C, SIGTERM). It is an AbortError like any other, and its
+ * message says what the user can do next (e.g. the command that resumes), so the CLI
+ * prints it instead of a bare "stopped".
+ */
+export class InterruptedError extends Error {
+  override readonly name = 'AbortError';
+  readonly interrupted = true;
+}
+
+export function isInterruptedError(error: unknown): error is InterruptedError {
+  return isAbortError(error) && (error as { interrupted?: unknown }).interrupted === true;
+}
+
+/** An AbortError; with a message, one the CLI shows as is (`fer-ga: <message>`). */
+export function abortError(message?: string): Error {
+  if (message !== undefined) return new InterruptedError(message);
   const error = new Error('The operation was aborted');
   error.name = 'AbortError';
   return error;

@@ -76,11 +76,18 @@ export async function predictImages(checkpoint: string, items: string[], options
   });
 }
 
+export interface FolderScore {
+  /** correct / total, 0..1, as a trial's accuracy. */
+  accuracy: number;
+  correct: number;
+  total: number;
+}
+
 /**
  * Accuracy against the folder each image sits in, when every image's folder is named
  * after one of the classes (a folder-per-class test set); null otherwise.
  */
-export function folderAccuracy(predictions: Prediction[]): { correct: number; total: number } | null {
+export function folderAccuracy(predictions: Prediction[]): FolderScore | null {
   if (predictions.length === 0) return null;
   const classes = new Set(Object.keys(predictions[0].probabilities));
   let correct = 0;
@@ -89,5 +96,5 @@ export function folderAccuracy(predictions: Prediction[]): { correct: number; to
     if (!classes.has(folder)) return null;
     if (folder === p.expression) correct++;
   }
-  return { correct, total: predictions.length };
+  return { accuracy: correct / predictions.length, correct, total: predictions.length };
 }

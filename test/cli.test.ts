@@ -18,9 +18,10 @@ describe('fer-ga CLI', () => {
       ['1000', [61100840, 6624904, 138357544, 25557032]],
       ['7', [57032519, 5607079, 134289223, 23522375]],
     ] as const) {
-      const { code, stdout } = run('models', '--classes', classes, '--channels', '3', '--size', '224', '--json');
+      const { code, stdout } = run('models', '--num-classes', classes, '--channels', '3', '--size', '224', '--json');
       expect(code).toBe(0);
-      const parsed = JSON.parse(stdout) as { models: Array<{ name: string; parameters: number; macs: number; minSize: number }> };
+      const parsed = JSON.parse(stdout) as { numClasses: number; models: Array<{ name: string; parameters: number; macs: number; minSize: number }> };
+      expect(parsed.numClasses).toBe(Number(classes));
       expect(parsed.models.map((m) => m.name)).toEqual(['alexnet', 'googlenet', 'vgg16', 'resnet50']);
       expect(parsed.models.map((m) => m.parameters)).toEqual(expected);
       expect(parsed.models.map((m) => m.minSize)).toEqual([63, 15, 32, 1]);
@@ -28,8 +29,18 @@ describe('fer-ga CLI', () => {
     }
   });
 
+  test('models --classes, the old name of --num-classes, still takes a count', () => {
+    const old = JSON.parse(run('models', '--classes', '1000', '--models', 'resnet50', '--json').stdout) as { numClasses: number; models: Array<{ parameters: number }> };
+    expect(old.numClasses).toBe(1000);
+    expect(old.models[0].parameters).toBe(25557032);
+    expect(run('models', '--help').stdout).not.toMatch(/--classes/);
+    const both = run('models', '--classes', '7', '--num-classes', '8');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('fer-ga: Arguments classes and num-classes are mutually exclusive\n');
+  });
+
   test('models below a network’s minimum size reports it instead of failing', () => {
-    const { code, stdout } = run('models', '--classes', '7', '--channels', '1', '--size', '48', '--models', 'alexnet,googlenet', '--json');
+    const { code, stdout } = run('models', '--num-classes', '7', '--channels', '1', '--size', '48', '--models', 'alexnet,googlenet', '--json');
     expect(code).toBe(0);
     const parsed = JSON.parse(stdout) as { models: Array<{ name: string; macs: number | null }> };
     expect(parsed.models).toEqual([
@@ -52,7 +63,8 @@ describe('fer-ga CLI', () => {
   });
 
   test.each([
-    [['models', '--classes', 'abc'], /^fer-ga: --classes must be an integer from 2 to 100000 \(got 'abc'\)\n$/],
+    [['models', '--num-classes', 'abc'], /^fer-ga: --num-classes must be an integer from 2 to 100000 \(got 'abc'\)\n$/],
+    [['models', '--classes', '1'], /^fer-ga: --classes must be an integer from 2 to 100000 \(got '1'\)\n$/],
     [['models', '--channels', '2'], /^fer-ga: --channels must be 1 or 3 \(got '2'\)\n$/],
     [['models', '--models', 'lenet'], /^fer-ga: --models must be one of alexnet, googlenet, vgg16, resnet50 \(got 'lenet'\)\n$/],
     [['models', '--bogus'], /^fer-ga: Unknown argument: bogus\n$/],

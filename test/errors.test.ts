@@ -4,6 +4,8 @@ import path from 'path';
 
 import { describeNetwork, TrainedModel, trainNetwork } from '../src';
 import type { TrainNetworkOptions } from '../src';
+import { signalExitCode } from '../src/cli/interrupt';
+import { abortError, isAbortError, isInterruptedError } from '../src/errors';
 import { makePatterns, range } from './helpers/patterns';
 
 const SIZE = 16;
@@ -78,5 +80,24 @@ describe('bad arguments are JS Errors with one clear line, never a crash', () =>
   test('the process survives all of the above and still trains', async () => {
     const result = await trainNetwork(data, base);
     expect(result.history).toHaveLength(1);
+  });
+});
+
+describe('stopping on request', () => {
+  test('an AbortError with a message says what to do next; without one it is the usual AbortError', () => {
+    const told = abortError('stopped; resume with --resume 3 --db results.db');
+    expect(isAbortError(told)).toBe(true);
+    expect(isInterruptedError(told)).toBe(true);
+    expect(told.message).toBe('stopped; resume with --resume 3 --db results.db');
+    const bare = abortError();
+    expect(isAbortError(bare)).toBe(true);
+    expect(isInterruptedError(bare)).toBe(false);
+    expect(isInterruptedError(new Error('stopped'))).toBe(false);
+  });
+
+  test('a signal ends the CLI with the code a shell gives it: 130 for Ctrl-C, 143 for SIGTERM', () => {
+    expect(signalExitCode('SIGINT')).toBe(130);
+    expect(signalExitCode('SIGTERM')).toBe(143);
+    expect(signalExitCode()).toBe(130);
   });
 });

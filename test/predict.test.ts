@@ -32,7 +32,11 @@ describe('predict', () => {
     expect(run('train', ...data, '--model', 'googlenet', '--optimizer', 'sgdm', '--checkpoint', checkpoint).code).toBe(0);
     const out = run('predict', '--checkpoint', checkpoint, ...images(), '--json');
     expect(out.stderr).toBe('');
-    const predictions = JSON.parse(out.stdout) as Array<{ file: string; expression: string; probabilities: Record<string, number> }>;
+    const json = JSON.parse(out.stdout) as { checkpoint: string; images: Array<{ file: string; expression: string; probabilities: Record<string, number> }> };
+    // Each image sits in its class's folder, so the JSON has their accuracy too.
+    expect(Object.keys(json)).toEqual(['checkpoint', 'images', 'accuracy', 'correct']);
+    expect(json.checkpoint).toBe(checkpoint);
+    const predictions = json.images;
     expect(predictions.map((p) => p.file)).toEqual(images());
     const classes = ['anger', 'disgust', 'fear', 'happy', 'sadness', 'surprise', 'neutral'];
     for (const p of predictions) {
@@ -52,9 +56,13 @@ describe('predict', () => {
     const all = fs.readdirSync(faces).flatMap((c) => fs.readdirSync(path.join(faces, c)).map((f) => path.join(faces, c, f)));
     const out = run('predict', '--checkpoint', checkpoint, faces, '--json');
     expect(out.code).toBe(0);
-    const rows = JSON.parse(out.stdout) as Array<{ file: string; expression: string }>;
+    const json = JSON.parse(out.stdout) as { images: Array<{ file: string; expression: string }>; accuracy: number; correct: number };
+    const rows = json.images;
     expect(rows.map((r) => r.file).sort()).toEqual(all.sort());
     const correct = rows.filter((r) => path.basename(path.dirname(r.file)) === r.expression).length;
+    // The folder score is a trial's score: accuracy, 0..1.
+    expect(json.correct).toBe(correct);
+    expect(json.accuracy).toBe(correct / rows.length);
     const table = run('predict', '--checkpoint', checkpoint, faces);
     const expected = `accuracy against the class folders: ${((correct / rows.length) * 100).toFixed(2)}% (${correct} of ${rows.length})`;
     expect(table.stdout.trim().split('\n').pop()).toBe(expected);
@@ -64,6 +72,7 @@ describe('predict', () => {
     fs.mkdirSync(loose, { recursive: true });
     fs.copyFileSync(all[0], path.join(loose, 'one.png'));
     expect(run('predict', '--checkpoint', checkpoint, loose).stdout).not.toMatch(/accuracy/);
+    expect(Object.keys(JSON.parse(run('predict', '--checkpoint', checkpoint, loose, '--json').stdout) as object)).toEqual(['checkpoint', 'images']);
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty, { recursive: true });
     expect(run('predict', '--checkpoint', checkpoint, empty).stderr).toMatch(/^fer-ga: folder .*empty holds no images \(\.png, /);
@@ -92,8 +101,7 @@ describe('predict', () => {
     const again = JSON.parse(run(...grid, '--save-best', path.join(tmp, 'best2')).stdout) as { trainings: number; checkpoint: string };
     expect(again.trainings).toBe(0);
     // Trained again from the same seed on the CPU: the same network, byte for byte in its predictions.
-    const a = run('predict', '--checkpoint', first.checkpoint, images()[0], '--json').stdout;
-    const b = run('predict', '--checkpoint', again.checkpoint, images()[0], '--json').stdout;
-    expect(JSON.parse(b)).toEqual(JSON.parse(a));
+    const predicted = (checkpoint: string) => (JSON.parse(run('predict', '--checkpoint', checkpoint, images()[0], '--json').stdout) as { images: unknown[] }).images;
+    expect(predicted(again.checkpoint)).toEqual(predicted(first.checkpoint));
   });
 });

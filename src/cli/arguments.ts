@@ -1,5 +1,6 @@
 /** Checks of flag values, each failing with one line that names the flag and the value. */
 import { UsageError } from '../errors';
+import { GENE_NAMES } from '../ga/genes';
 
 export function integerFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: unknown): number => {
@@ -20,14 +21,34 @@ export function choiceFlag<T extends string>(flag: string, choices: readonly T[]
   };
 }
 
+/** The items of a comma-separated (or repeated) flag. */
+function listItems(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter((v) => v !== '');
+}
+
 /** A comma-separated (or repeated) list of choices. */
 export function choiceListFlag<T extends string>(flag: string, choices: readonly T[]) {
   const one = choiceFlag(flag, choices);
   return (value: unknown): T[] => {
-    const items = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter((v) => v !== '');
+    const items = listItems(value);
     if (items.length === 0) throw new UsageError(`--${flag} needs at least one of ${choices.join(', ')}`);
     return [...new Set(items.map(one))];
   };
+}
+
+const kebabCase = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The gene names as a flag spells them, like the flags they stand for: learning-rate, batch-size, first-kernel. */
+export const GENE_FLAG_NAMES = GENE_NAMES.map(kebabCase);
+
+/**
+ * A list of genes in the flags' spelling (the internal camelCase names, learningRate, are
+ * taken too), returned as the internal names genesByName takes.
+ */
+export function geneListFlag(flag: string) {
+  const spelled = choiceListFlag(flag, GENE_FLAG_NAMES);
+  return (value: unknown): string[] =>
+    spelled(listItems(value).map((item) => (GENE_NAMES.includes(item) ? kebabCase(item) : item))).map((name) => GENE_NAMES[GENE_FLAG_NAMES.indexOf(name)]);
 }
 
 export function numberFlag(flag: string, min: number, max: number, minIncluded = false) {

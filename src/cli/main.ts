@@ -1,7 +1,7 @@
 /** `fer-ga <command>`: argument parsing, exit codes, and one clear line for every failure. */
 import yargs from 'yargs';
 
-import { isAbortError, isUsageError } from '../errors';
+import { isAbortError, isInterruptedError, isUsageError } from '../errors';
 import { demoCommand } from './commands/demo';
 import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
@@ -14,6 +14,7 @@ import { reportCommand } from './commands/report';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
 
+import { interruptingSignal, signalExitCode } from './interrupt';
 export interface GlobalArguments {
   json: boolean;
 }
@@ -28,7 +29,21 @@ function fail(message: string, code: number): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
+/**
+ * A reader that stops early (`fer-ga report | head -1`) closes the pipe: what it wanted
+ * was written, so the command ends quietly instead of failing on its next write.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // Any other failure cannot be reported where the output cannot be written.
+      process.exit(error.code === 'EPIPE' ? EXIT_OK : EXIT_FAILURE);
+    });
+  }
+}
+
   const parser = yargs(argv)
+  exitQuietlyOnClosedPipe();
     .scriptName('fer-ga')
     .usage('$0 <command> [options]\n\nChoose the activation and optimizer of a CNN for a facial-expression data set.')
     .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout; logs on stderr' })
@@ -59,7 +74,8 @@ export async function main(argv: string[]): Promise<void> {
     await parser.parseAsync();
   } catch (error) {
     if (isUsageError(error)) fail((error as Error).message, EXIT_USAGE);
-    if (isAbortError(error)) fail('stopped', EXIT_FAILURE);
+    // Stopped by Ctrl-C or SIGTERM: the exit code a shell gives a process that signal ended.
+    if (isAbortError(error)) fail(isInterruptedError(error) ? error.message : 'stopped', signalExitCode(interruptingSignal()));
     fail(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
   }
 }

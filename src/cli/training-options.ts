@@ -3,24 +3,21 @@ import fs from 'fs';
 import path from 'path';
 import type { Argv } from 'yargs';
 
-import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset, type PrepareOptions } from '../data/dataset';
 import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../names';
-import { progressBar, type Progress } from '../progress';
 import { native } from '../native';
 import { slotPlacements } from '../parallel';
 import { weightsHash } from '../weights';
 import { minimumSize } from '../networks';
 import { UsageError } from '../errors';
 import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
+import { withDatasetOptions, type DatasetArguments } from './dataset-options';
 import { choiceFlag, integerFlag, numberFlag, writingFlag } from './arguments';
+import { resultsFileFlag } from './results-file';
 import type { GlobalArguments } from './main';
 
-export interface TrainingArguments extends GlobalArguments {
-  dataset: string;
-  size: number;
-  color: 'grey' | 'rgb';
-  face: 'detect' | 'none';
-  cache: string;
+export { loadDataset } from './dataset-options';
+
+export interface TrainingArguments extends GlobalArguments, DatasetArguments {
   epochs: number;
   'batch-size': number;
   lr: number;
@@ -33,21 +30,20 @@ export interface TrainingArguments extends GlobalArguments {
   device: string;
   threads: number;
   amp: boolean;
-  parallel: number;
   db: string;
   'save-best'?: string;
   weights?: string;
   'freeze-epochs': number;
   'partial-weights': boolean;
 }
+/** `--parallel`: only grid and evolve train several trials at once. */
+export interface ParallelArguments {
+  parallel: number;
+}
+
 
 export function withTrainingOptions<T>(yargs: Argv<T>) {
-  return yargs
-    .option('dataset', { type: 'string', requiresArg: true, default: 'synthetic', describe: 'synthetic, ckplus:PATH, kdef:PATH, mmi:PATH or folder:PATH' })
-    .option('size', { requiresArg: true, default: 48, describe: 'input size in pixels', coerce: integerFlag('size', 8, 1024) })
-    .option('color', { requiresArg: true, default: 'grey' as const, describe: 'grey or rgb', coerce: choiceFlag('color', ['grey', 'rgb'] as const) })
-    .option('face', { requiresArg: true, default: 'detect' as const, describe: 'detect or none', coerce: choiceFlag('face', ['detect', 'none'] as const) })
-    .option('cache', { type: 'string', requiresArg: true, default: DEFAULT_CACHE_DIR, describe: 'cache folder' })
+  return withDatasetOptions(yargs)
     .option('epochs', { requiresArg: true, default: TRIAL_DEFAULTS.epochs, describe: 'epochs a trial', coerce: integerFlag('epochs', 1, 100000) })
     .option('batch-size', { requiresArg: true, default: TRIAL_DEFAULTS.batchSize, describe: 'mini-batch', coerce: integerFlag('batch-size', 2, 65536) })
     .option('lr', { requiresArg: true, default: TRIAL_DEFAULTS.learningRate, describe: 'learning rate', coerce: numberFlag('lr', 0, 1e11) })
@@ -60,13 +56,17 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
     .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core, shared out with --parallel)', coerce: integerFlag('threads', 0, 1024) })
     .option('amp', { type: 'boolean', default: false, describe: 'bf16 mixed precision (autocast) for forward and loss' })
-    .option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once (grid, evolve): shared GPU, or one per GPU', coerce: integerFlag('parallel', 1, 64) })
-    .option('db', { type: 'string', requiresArg: true, default: 'fer-ga.db', describe: 'SQLite results file' })
+    .option('db', resultsFileFlag())
     .option('save-best', { type: 'string', requiresArg: true, describe: "keep the best trial's network as DIR/best.ckpt (for predict)" })
     .option('weights', { type: 'string', requiresArg: true, describe: "start from these weights (torchvision's names): torch.save(state_dict) file or .safetensors" })
     .option('freeze-epochs', { requiresArg: true, default: 0, describe: 'with --weights: feature layers frozen for the first N epochs', coerce: integerFlag('freeze-epochs', 0, 100000) })
     .option('partial-weights', { type: 'boolean', default: false, describe: 'with --weights: skip missing, unexpected or mis-shaped keys instead of refusing' });
 }
+/** For the commands that train several trials (grid, evolve); `train` refuses the flag. */
+export function withParallelOption<T>(yargs: Argv<T>) {
+  return yargs.option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once: on one GPU together, or one per GPU', coerce: integerFlag('parallel', 1, 64) });
+}
+
 
 export function modelFlag(name = 'model') {
   return { requiresArg: true, default: 'resnet50' as ModelName, describe: 'network', coerce: choiceFlag(name, MODELS) } as const;
@@ -93,27 +93,6 @@ export async function checkTrainingInputs(args: Pick<TrainingArguments, 'size' |
   if (keep) await writingFlag('save-best', keep, () => fs.mkdirSync(keep, { recursive: true }));
 }
 
-/** prepareDataset with a progress bar on stderr while images are preprocessed. */
-export async function loadDataset(
-  args: Pick<TrainingArguments, 'dataset' | 'size' | 'color' | 'face' | 'cache'>,
-  extra: PrepareOptions = {},
-): Promise<PreparedDataset> {
-  let bar: Progress | undefined;
-  const prepared = await prepareDataset(args.dataset, {
-    ...extra,
-    size: args.size,
-    color: args.color,
-    face: args.face,
-    cacheDir: args.cache,
-    onProgress: (done, total) => {
-      bar ??= progressBar('preprocessing', total);
-      bar.tick(done);
-    },
-  });
-  bar?.finish();
-  return prepared;
-}
-
 export function trialSettings(args: TrainingArguments, choice: { model: ModelName; activation: ActivationName; optimizer: OptimizerName }): TrialSettings {
   return {
     ...choice,
@@ -137,9 +116,9 @@ export function placement(args: TrainingArguments): TrialPlacement {
   return { device: args.device, threads: args.threads };
 }
 
-/** One placement per `--parallel` slot. */
-export function placements(args: TrainingArguments): TrialPlacement[] {
-  return slotPlacements(placement(args), args.parallel, native().info());
+/** One placement per `--parallel` slot (one without the flag). */
+export function placements(args: TrainingArguments & Partial<ParallelArguments>): TrialPlacement[] {
+  return slotPlacements(placement(args), args.parallel ?? 1, native().info());
 }
 
 /** One stderr line per finished epoch: long work stays visible without a TTY. */

@@ -79,7 +79,9 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     );
     training?.finish();
     if (args.json) {
-      printJson(result);
+      // The GA's best is a trial's score: `accuracy`, as in evolve's and grid's JSON.
+      const { genes, fitness } = result.ga.best;
+      printJson({ ...result, ga: { ...result.ga, best: { genes, accuracy: fitness } } });
       return;
     }
     const cell = (optimizer: string, activation: string) => {

@@ -22,8 +22,9 @@ export const predictCommand: CommandModule<GlobalArguments, PredictArguments> = 
       .option('face', { requiresArg: true, describe: "detect or none (default: the checkpoint's own)", coerce: choiceFlag('face', ['detect', 'none'] as const) }) as never,
   handler: async (args) => {
     const predictions = await predictImages(args.checkpoint, args.images.map(String), { face: args.face });
+    const scored = folderAccuracy(predictions);
     if (args.json) {
-      printJson(predictions);
+      printJson({ checkpoint: args.checkpoint, images: predictions, ...(scored ? { accuracy: scored.accuracy, correct: scored.correct } : {}) });
       return;
     }
     const classes = Object.keys(predictions[0].probabilities);
@@ -32,10 +33,9 @@ export const predictCommand: CommandModule<GlobalArguments, PredictArguments> = 
       predictions.map((p) => [p.file, p.expression, ...classes.map((c) => (p.probabilities[c] * 100).toFixed(1))]),
       [false, false, ...classes.map(() => true)],
     );
-    const scored = folderAccuracy(predictions);
     if (scored) {
       process.stdout.write(
-        `accuracy against the class folders: ${((scored.correct / scored.total) * 100).toFixed(2)}% (${scored.correct} of ${scored.total})\n`,
+        `accuracy against the class folders: ${(scored.accuracy * 100).toFixed(2)}% (${scored.correct} of ${scored.total})\n`,
       );
     }
   },

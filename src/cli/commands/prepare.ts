@@ -1,46 +1,18 @@
 import type { CommandModule } from 'yargs';
 
-import { DEFAULT_CACHE_DIR } from '../../data/dataset';
-import { KDEF_ANGLES } from '../../data/kdef';
-import { choiceFlag, choiceListFlag, integerFlag } from '../arguments';
+import { loadDataset, withDatasetOptions, type DatasetArguments } from '../dataset-options';
 import type { GlobalArguments } from '../main';
-import { loadDataset } from '../training-options';
 import { printJson, printTable } from '../output';
 
-interface PrepareArguments extends GlobalArguments {
-  dataset: string;
-  size: number;
-  color: 'grey' | 'rgb';
-  face: 'detect' | 'none';
-  margin: number;
-  classes?: string;
-  'peak-frames': number;
-  angles: string[];
-  cache: string;
-}
+interface PrepareArguments extends GlobalArguments, DatasetArguments {}
 
 export const prepareCommand: CommandModule<GlobalArguments, PrepareArguments> = {
   command: 'prepare',
   describe: 'index, preprocess and cache a data set; class counts and subjects',
-  builder: (yargs) =>
-    yargs
-      .option('dataset', { type: 'string', default: 'synthetic', requiresArg: true, describe: 'synthetic, ckplus:PATH, kdef:PATH, mmi:PATH or folder:PATH' })
-      .option('size', { requiresArg: true, default: 48, describe: 'square output size in pixels', coerce: integerFlag('size', 8, 1024) })
-      .option('color', { requiresArg: true, default: 'grey' as const, describe: 'grey or rgb', coerce: choiceFlag('color', ['grey', 'rgb'] as const) })
-      .option('face', { requiresArg: true, default: 'detect' as const, describe: 'detect (Haar cascade, centre crop when none) or none (centre crop)', coerce: choiceFlag('face', ['detect', 'none'] as const) })
-      .option('margin', { type: 'number', requiresArg: true, default: 0.2, describe: 'fraction of the face box added on each side' })
-      .option('classes', { type: 'string', requiresArg: true, describe: 'preset (paper, all) or comma-separated class names' })
-      .option('peak-frames', { requiresArg: true, default: 1, describe: 'CK+: frames taken from the end of each sequence', coerce: integerFlag('peak-frames', 1, 1000) })
-      .option('angles', { type: 'string', requiresArg: true, default: 'S', describe: `KDEF: camera angles (${KDEF_ANGLES.join(',')})`, coerce: choiceListFlag('angles', KDEF_ANGLES) })
-      .option('cache', { type: 'string', requiresArg: true, default: DEFAULT_CACHE_DIR, describe: 'cache folder' }),
+  builder: (yargs) => withDatasetOptions(yargs),
   handler: async (args) => {
     const started = Date.now();
-    const prepared = await loadDataset(args, {
-      margin: args.margin,
-      classes: args.classes,
-      peakFrames: args['peak-frames'],
-      angles: args.angles,
-    });
+    const prepared = await loadDataset(args);
     const { header } = prepared;
     const summary = {
       dataset: header.dataset,
