@@ -13,8 +13,8 @@ import { prepareCommand } from './commands/prepare';
 import { reportCommand } from './commands/report';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
-
 import { interruptingSignal, signalExitCode } from './interrupt';
+
 export interface GlobalArguments {
   json: boolean;
 }
@@ -28,7 +28,6 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-export async function main(argv: string[]): Promise<void> {
 /**
  * A reader that stops early (`fer-ga report | head -1`) closes the pipe: what it wanted
  * was written, so the command ends quietly instead of failing on its next write.
@@ -42,8 +41,9 @@ function exitQuietlyOnClosedPipe(): void {
   }
 }
 
-  const parser = yargs(argv)
+export async function main(argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe();
+  const parser = yargs(argv)
     .scriptName('fer-ga')
     .usage('$0 <command> [options]\n\nChoose the activation and optimizer of a CNN for a facial-expression data set.')
     .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout; logs on stderr' })

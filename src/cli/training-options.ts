@@ -10,10 +10,10 @@ import { weightsHash } from '../weights';
 import { minimumSize } from '../networks';
 import { UsageError } from '../errors';
 import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
-import { withDatasetOptions, type DatasetArguments } from './dataset-options';
 import { choiceFlag, integerFlag, numberFlag, writingFlag } from './arguments';
-import { resultsFileFlag } from './results-file';
+import { withDatasetOptions, type DatasetArguments } from './dataset-options';
 import type { GlobalArguments } from './main';
+import { resultsFileFlag } from './results-file';
 
 export { loadDataset } from './dataset-options';
 
@@ -36,11 +36,11 @@ export interface TrainingArguments extends GlobalArguments, DatasetArguments {
   'freeze-epochs': number;
   'partial-weights': boolean;
 }
+
 /** `--parallel`: only grid and evolve train several trials at once. */
 export interface ParallelArguments {
   parallel: number;
 }
-
 
 export function withTrainingOptions<T>(yargs: Argv<T>) {
   return withDatasetOptions(yargs)
@@ -62,11 +62,11 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('freeze-epochs', { requiresArg: true, default: 0, describe: 'with --weights: feature layers frozen for the first N epochs', coerce: integerFlag('freeze-epochs', 0, 100000) })
     .option('partial-weights', { type: 'boolean', default: false, describe: 'with --weights: skip missing, unexpected or mis-shaped keys instead of refusing' });
 }
+
 /** For the commands that train several trials (grid, evolve); `train` refuses the flag. */
 export function withParallelOption<T>(yargs: Argv<T>) {
   return yargs.option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once: on one GPU together, or one per GPU', coerce: integerFlag('parallel', 1, 64) });
 }
-
 
 export function modelFlag(name = 'model') {
   return { requiresArg: true, default: 'resnet50' as ModelName, describe: 'network', coerce: choiceFlag(name, MODELS) } as const;
