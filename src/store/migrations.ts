@@ -55,4 +55,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, trial_key)
   );
   `,
+  `
+  -- Whether a run trained a trial (1) or found it in the cache (0); NULL where not recorded.
+  ALTER TABLE run_trials ADD COLUMN trained INTEGER;
+  `,
 ];

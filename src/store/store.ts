@@ -115,9 +115,17 @@ export class Store {
     return rows.map(trialFromRow);
   }
 
-  linkTrials(run: number, keys: readonly string[]): void {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO run_trials (run_id, trial_key) VALUES (?, ?)');
-    this.db.transaction(() => keys.forEach((key) => insert.run(run, key)))();
+  /**
+   * Links trials to a run, each with what the run did for it where known: trained it, or
+   * found it in the cache. A trial the run trained stays marked trained if linked again.
+   */
+  linkTrials(run: number, entries: ReadonlyArray<string | { key: string; trained: boolean }>): void {
+    const upsert = this.db.prepare(
+      `INSERT INTO run_trials (run_id, trial_key, trained) VALUES (?, ?, ?)
+       ON CONFLICT (run_id, trial_key) DO UPDATE SET trained = COALESCE(MAX(run_trials.trained, excluded.trained), run_trials.trained, excluded.trained)`,
+    );
+    const link = (e: (typeof entries)[number]) => (typeof e === 'string' ? upsert.run(run, e, null) : upsert.run(run, e.key, e.trained ? 1 : 0));
+    this.db.transaction(() => entries.forEach(link))();
   }
 
   runs(): Array<RunRecord & { createdAt: string; updatedAt: string }> {
@@ -192,6 +200,34 @@ export class Store {
       best: number;
       mean: number;
     }>;
+  }
+
+  /** How many trials a run used, and of those it recorded an outcome for, how many it trained and found cached. */
+  runTrialCounts(run: number): { trials: number; trained: number; cached: number } {
+    return this.db
+      .prepare(
+        `SELECT
+           (SELECT COUNT(*) FROM (SELECT trial_key FROM run_trials WHERE run_id = @run
+              UNION SELECT trial_key FROM individuals WHERE run_id = @run AND trial_key IS NOT NULL)) AS trials,
+           (SELECT COUNT(*) FROM run_trials WHERE run_id = @run AND trained = 1) AS trained,
+           (SELECT COUNT(*) FROM run_trials WHERE run_id = @run AND trained = 0) AS cached`,
+      )
+      .get({ run }) as { trials: number; trained: number; cached: number };
+  }
+
+  /**
+   * A run's best so far: its fittest individual (the genes the GA searched; a fitness
+   * table's too, which names no trial), or else its best linked trial (a grid's).
+   */
+  bestOfRun(run: number): { key: string | null; genes: Record<string, string>; fitness: number } | undefined {
+    const individual = this.db
+      .prepare('SELECT genes, trial_key, fitness FROM individuals WHERE run_id = ? AND genes IS NOT NULL ORDER BY fitness DESC, generation, position LIMIT 1')
+      .get(run) as { genes: string; trial_key: string | null; fitness: number } | undefined;
+    if (individual) return { key: individual.trial_key, genes: JSON.parse(individual.genes) as Record<string, string>, fitness: individual.fitness };
+    const linked = this.db
+      .prepare('SELECT key, genes, fitness FROM trials WHERE key IN (SELECT trial_key FROM run_trials WHERE run_id = ?) ORDER BY fitness DESC, created_at LIMIT 1')
+      .get(run) as { key: string; genes: string; fitness: number } | undefined;
+    return linked && { key: linked.key, genes: JSON.parse(linked.genes) as Record<string, string>, fitness: linked.fitness };
   }
 }
 
