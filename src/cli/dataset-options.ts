@@ -27,8 +27,8 @@ export function withDatasetOptions<T>(yargs: Argv<T>) {
     .option('face', { requiresArg: true, default: 'detect' as const, describe: 'detect (Haar cascade, centre crop when none) or none (centre crop)', coerce: choiceFlag('face', ['detect', 'none'] as const) })
     .option('margin', { requiresArg: true, default: 0.2, describe: 'fraction of the face box added on each side', coerce: numberFlag('margin', 0, 1, true) })
     .option('classes', { type: 'string', requiresArg: true, describe: 'preset (paper, all) or comma-separated class names' })
-    .option('peak-frames', { requiresArg: true, describe: 'CK+: frames taken from the end of each sequence (default 1)', coerce: integerFlag('peak-frames', 1, 1000) })
-    .option('angles', { type: 'string', requiresArg: true, describe: `KDEF: camera angles, comma-separated (${KDEF_ANGLES.join(',')}; default S)`, coerce: choiceListFlag('angles', KDEF_ANGLES) })
+    .option('peak-frames', { requiresArg: true, defaultDescription: '1', describe: 'CK+: frames taken from the end of each sequence', coerce: integerFlag('peak-frames', 1, 1000) })
+    .option('angles', { type: 'string', requiresArg: true, defaultDescription: 'S', describe: `KDEF: camera angles, comma-separated (${KDEF_ANGLES.join(',')})`, coerce: choiceListFlag('angles', KDEF_ANGLES) })
     .option('cache', { type: 'string', requiresArg: true, default: DEFAULT_CACHE_DIR, describe: 'cache folder' });
 }
 
