@@ -59,4 +59,18 @@ export const MIGRATIONS: readonly string[] = [
   -- Whether a run trained a trial (1) or found it in the cache (0); NULL where not recorded.
   ALTER TABLE run_trials ADD COLUMN trained INTEGER;
   `,
+  `
+  -- Who is training a trial or running a run now, so that processes sharing the file train
+  -- a trial once and step a run one at a time. A row is deleted when its work ends.
+  CREATE TABLE claims (
+    kind         TEXT NOT NULL,       -- trial | run
+    subject      TEXT NOT NULL,       -- the trial key, or the run id
+    owner        TEXT NOT NULL,       -- host:pid:random, one per claimant
+    host         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    claimed_at   INTEGER NOT NULL,    -- ms since the epoch
+    heartbeat_at INTEGER NOT NULL,    -- ms since the epoch; renewed while the work goes on
+    PRIMARY KEY (kind, subject)
+  );
+  `,
 ];

@@ -1,7 +1,9 @@
 /**
  * Results in one SQLite file (better-sqlite3, WAL): trials (the cache every run shares),
  * runs with their saved GA state, generations and individuals. Every write is one
- * transaction, so a crash loses at most the trial in flight.
+ * transaction, so a crash loses at most the trial in flight. Several processes may share
+ * the file: writers wait for each other (busy timeout), and claims (claims.ts) keep them
+ * from training one trial twice or stepping one run at once.
  */
 import fs from 'fs';
 import path from 'path';
@@ -9,6 +11,7 @@ import path from 'path';
 import Database from 'better-sqlite3';
 
 import { UsageError } from '../errors';
+import { CLAIM_STALE_MS, describeHolder, isStale, type ClaimHolder, type ClaimKind, type ClaimOwner } from './claims';
 import { MIGRATIONS } from './migrations';
 
 export interface TrialRecord {
@@ -36,6 +39,8 @@ export interface RunRecord<State = unknown> {
   status: 'running' | 'done';
 }
 
+export type TrialClaim = { status: 'stored'; trial: TrialRecord } | { status: 'claimed' } | { status: 'held'; holder: ClaimHolder };
+
 export interface IndividualRecord {
   position: number;
   chromosome: string;
@@ -45,6 +50,18 @@ export interface IndividualRecord {
 }
 
 const now = () => new Date().toISOString();
+
+/** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 30_000;
+const WAL_RETRY_MS = 10;
+
+function isBusy(error: unknown): boolean {
+  return String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
 // SQLite only finds out a file is not a database at its first statement, and says so without the file's name.
 function describeOpenError(file: string, error: unknown): Error {
@@ -60,9 +77,9 @@ export class Store {
 
   constructor(readonly file: string) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file);
+    this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     try {
-      this.db.pragma('journal_mode = WAL');
+      this.useWriteAheadLog();
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     } catch (error) {
@@ -75,17 +92,44 @@ export class Store {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
+  /**
+   * WAL lets readers run beside the one writer. Switching a fresh file to it takes a lock
+   * that SQLite does not wait for, so a process opening the file while another switches it
+   * gets SQLITE_BUSY at once: it retries until the busy timeout.
+   */
+  private useWriteAheadLog(): void {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        this.db.pragma('journal_mode = WAL');
+        return;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() > deadline) throw error;
+        sleepSync(WAL_RETRY_MS);
+      }
+    }
+  }
+
+  /**
+   * Runs the pending migrations in one write transaction, reading the version inside it:
+   * several processes opening a fresh file at once then migrate it once, the others wait
+   * and find it done.
+   */
   private migrate(): void {
-    const current = this.schemaVersion;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`database ${this.file} has schema version ${current}, newer than this fer-ga (${MIGRATIONS.length})`);
-    }
-    for (let version = current; version < MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version]);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
+    const pending = (): number => {
+      const current = this.schemaVersion;
+      if (current > MIGRATIONS.length) {
+        throw new Error(`database ${this.file} has schema version ${current}, newer than this fer-ga (${MIGRATIONS.length})`);
+      }
+      return current;
+    };
+    if (pending() === MIGRATIONS.length) return;
+    this.db
+      .transaction(() => {
+        for (let version = pending(); version < MIGRATIONS.length; version++) this.db.exec(MIGRATIONS[version]);
+        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      })
+      .immediate();
   }
 
   close(): void {
@@ -133,7 +177,15 @@ export class Store {
     return rows.map((row) => ({ ...runFromRow(row), createdAt: String(row.created_at), updatedAt: String(row.updated_at) }));
   }
 
+  /** Stores a trial; its claim, if any, ends with it. */
   saveTrial(trial: TrialRecord): void {
+    this.db.transaction(() => {
+      this.insertTrial(trial);
+      this.deleteClaim('trial', trial.key);
+    })();
+  }
+
+  private insertTrial(trial: TrialRecord): void {
     this.db
       .prepare(
         `INSERT OR REPLACE INTO trials (key, dataset, fingerprint, model, genes, settings, fitness, diverged, result, seconds, device, libtorch, created_at)
@@ -147,6 +199,61 @@ export class Store {
         result: JSON.stringify(trial.result),
         createdAt: now(),
       });
+  }
+
+  /**
+   * Claims a trial for `owner` to train, in one write transaction: 'stored' when it is
+   * already stored, 'held' while another owner's live claim holds it, else 'claimed'
+   * (taking over a stale claim).
+   */
+  claimTrial(key: string, owner: ClaimOwner, staleMs = CLAIM_STALE_MS): TrialClaim {
+    return this.db
+      .transaction((): TrialClaim => {
+        const trial = this.findTrial(key);
+        return trial ? { status: 'stored', trial } : this.takeClaim('trial', key, owner, staleMs);
+      })
+      .immediate();
+  }
+
+  /** Makes `owner` the one process running run `id`; a UsageError naming the holder while another live owner has it. */
+  acquireRun(id: number, owner: ClaimOwner, staleMs = CLAIM_STALE_MS): void {
+    const claim = this.db.transaction(() => this.takeClaim('run', String(id), owner, staleMs)).immediate();
+    if (claim.status === 'held') {
+      throw new UsageError(`run ${id} is being run by another process (${describeHolder(claim.holder)}); wait for it or stop it`);
+    }
+  }
+
+  private takeClaim(kind: ClaimKind, subject: string, owner: ClaimOwner, staleMs: number): { status: 'claimed' } | { status: 'held'; holder: ClaimHolder } {
+    const holder = this.claimHolder(kind, subject);
+    const mine = holder?.id === owner.id;
+    if (holder && !mine && !isStale(holder, staleMs)) return { status: 'held', holder };
+    const at = Date.now();
+    this.db
+      .prepare('INSERT OR REPLACE INTO claims (kind, subject, owner, host, pid, claimed_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(kind, subject, owner.id, owner.host, owner.pid, mine ? holder.claimedAt : at, at);
+    return { status: 'claimed' };
+  }
+
+  /** Who holds the claim on a trial key or a run id, live or stale; undefined when no one does. */
+  claimHolder(kind: ClaimKind, subject: string): ClaimHolder | undefined {
+    const row = this.db.prepare('SELECT * FROM claims WHERE kind = ? AND subject = ?').get(kind, subject) as Record<string, unknown> | undefined;
+    return row
+      ? { id: String(row.owner), host: String(row.host), pid: Number(row.pid), claimedAt: Number(row.claimed_at), heartbeatAt: Number(row.heartbeat_at) }
+      : undefined;
+  }
+
+  /** Renews `owner`'s claim; false when it no longer holds it (released, or taken over as stale). */
+  heartbeatClaim(kind: ClaimKind, subject: string, owner: ClaimOwner): boolean {
+    return this.db.prepare('UPDATE claims SET heartbeat_at = ? WHERE kind = ? AND subject = ? AND owner = ?').run(Date.now(), kind, subject, owner.id).changes > 0;
+  }
+
+  /** Ends `owner`'s claim; someone else's is left alone. */
+  releaseClaim(kind: ClaimKind, subject: string, owner: ClaimOwner): void {
+    this.db.prepare('DELETE FROM claims WHERE kind = ? AND subject = ? AND owner = ?').run(kind, subject, owner.id);
+  }
+
+  private deleteClaim(kind: ClaimKind, subject: string): void {
+    this.db.prepare('DELETE FROM claims WHERE kind = ? AND subject = ?').run(kind, subject);
   }
 
   countTrials(): number {
