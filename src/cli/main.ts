@@ -11,6 +11,7 @@ import { gridCommand } from './commands/grid';
 import { predictCommand } from './commands/predict';
 import { prepareCommand } from './commands/prepare';
 import { reportCommand } from './commands/report';
+import { runsCommand } from './commands/runs';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
 import { interruptingSignal, signalExitCode } from './interrupt';
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(gridCommand)
     .command(evolveCommand)
     .command(reportCommand)
+    .command(runsCommand)
     .command(predictCommand)
     .command(exportCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
