@@ -11,6 +11,7 @@ import { BestCheckpoint } from './best-checkpoint';
 import { prepareDataset, type PreparedDataset } from './data/dataset';
 import { runEvolution, type EvolveResult } from './ga/evolve';
 import { PAPER_GENOME } from './ga/genome';
+import { DEFAULT_OPERATORS } from './ga/operator-sets';
 import { runGrid, type GridRow } from './grid';
 import type { ActivationName, ModelName, OptimizerName } from './names';
 import { collectReport } from './report/collect';
@@ -99,6 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let done = 0;
   const finished = new Set<string>();
   const onEvent = (event: TrialEvent) => {
+    if (event.kind !== 'fold') return;
     done++;
     if (event.epoch === event.epochs) finished.add(`${event.settings.activation}|${event.settings.optimizer}`);
     options.onProgress?.(Math.min(done, total), total);
@@ -118,7 +120,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const keeper = new BestCheckpoint(out);
   try {
     options.onStage?.(`GA over activation × optimizer on ${options.model} (population ${options.population}, ${options.generations} generations)`);
-    const gaSettings = { generations: options.generations, population: options.population, seed: options.seed, genes: [...PAPER_GENOME.genes] };
+    const gaSettings = { generations: options.generations, population: options.population, gaSeed: options.seed, operators: DEFAULT_OPERATORS, genes: [...PAPER_GENOME.genes] };
     const run = store.createRun('evolve', 'synthetic', options.model, { ga: gaSettings, trial: base, args: { dataset: 'synthetic', size: options.size }, demo: true });
     const fitness = new TrainingFitness(store, packed, base, [options.placement], { signal: options.signal, onEvent, checkpoint: keeper.trialFile });
     const ga = await runEvolution(gaSettings, {

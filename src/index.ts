@@ -38,8 +38,11 @@ export type { PackedDataset, CacheHeader } from './data/cache';
 // The GA, trials and their store.
 export { Genome, PAPER_GENOME } from './ga/genome';
 export type { Gene, Genes, Chromosome } from './ga/genome';
-export { runEvolution } from './ga/evolve';
-export type { EvolveSettings, EvolveResult, EvolveEvent, FitnessSource, FitnessResult } from './ga/evolve';
+export { runEvolution, gaSettings } from './ga/evolve';
+export type { EvolveSettings, GaSettings, EvolveResult, EvolveEvent, FitnessSource, FitnessResult } from './ga/evolve';
+export { DEFAULT_OPERATORS, OPERATOR_SET_NAMES } from './ga/operator-sets';
+export type { OperatorSetName } from './ga/operator-sets';
+export { keyOfTrial, TRAINER_VERSION } from './trial-key';
 export { TableFitness, readFitnessTable } from './ga/fitness-table';
 export { runTrial, TrainingFitness, trialKey, TRIAL_DEFAULTS } from './trials';
 export type { TrialSettings, TrialOutcome } from './trials';

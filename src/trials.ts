@@ -10,7 +10,9 @@ import type { FitnessResult, FitnessSource } from './ga/evolve';
 import type { Genes } from './ga/genome';
 import type { ActivationName, ModelName, OptimizerName } from './names';
 import type { TrainResult } from './native';
+import { describeHolder } from './store/claims';
 import type { Store, TrialRecord } from './store/store';
+import { trainOnce } from './store/train-once';
 import { trainNetwork } from './train';
 import { keyOfTrial, keyedSettings } from './trial-key';
 import { loadWeights, type LoadedWeights } from './weights';
@@ -113,7 +115,10 @@ export interface TrialOutcome {
   cached: boolean;
 }
 
-export type TrialEvent = { kind: 'fold'; fold: number; folds: number; settings: TrialSettings; epoch: number; epochs: number };
+export type TrialEvent =
+  | { kind: 'fold'; fold: number; folds: number; settings: TrialSettings; epoch: number; epochs: number }
+  /** Another process is training this trial; this one waits for its result. */
+  | { kind: 'waiting'; settings: TrialSettings; holder: string };
 
 export interface TrialControl {
   signal?: AbortSignal;
@@ -185,7 +190,10 @@ export async function trainFold(
   );
 }
 
-/** Returns the stored trial, or trains it (every fold) and stores it. */
+/**
+ * Returns the stored trial, or trains it (every fold) and stores it. Among processes that
+ * share the results file, one trains a key and the others wait for its result.
+ */
 export async function runTrial(
   store: Store,
   packed: PackedDataset,
@@ -195,17 +203,27 @@ export async function runTrial(
 ): Promise<TrialOutcome> {
   const weightsSha256 = (await startingWeights(settings))?.sha256 ?? null;
   const key = keyOfTrial(packed, settings, weightsSha256);
-  const cached = store.findTrial(key);
-  if (cached) return { trial: cached, cached: true };
+  return trainOnce(store, key, () => trainTrial(key, packed, settings, weightsSha256, placement, control), {
+    signal: control.signal,
+    onWait: (holder) => control.onEvent?.({ kind: 'waiting', settings, holder: describeHolder(holder) }),
+  });
+}
 
+async function trainTrial(
+  key: string,
+  packed: PackedDataset,
+  settings: TrialSettings,
+  weightsSha256: string | null,
+  placement: TrialPlacement,
+  control: TrialControl,
+): Promise<TrialRecord> {
   const folds: TrainResult[] = [];
   const count = splitsFor(packed, settings).length;
   const checkpoint = typeof control.checkpoint === 'function' ? control.checkpoint(key) : control.checkpoint;
   for (let fold = 0; fold < count; fold++) {
     folds.push(await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }));
   }
-  const fitness = folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length;
-  const trial: TrialRecord = {
+  return {
     key,
     dataset: packed.header.dataset,
     fingerprint: packed.header.fingerprint,
@@ -226,16 +244,16 @@ export async function runTrial(
       classes: packed.header.classes,
       size: packed.header.size,
       channels: packed.header.channels,
+      // How the images were made (face crop, margin, …): shown by reports; the fingerprint already tells sets apart.
+      preprocess: packed.header.settings,
     },
-    fitness,
+    fitness: folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length,
     diverged: folds.some((r) => r.diverged),
     result: { folds },
     seconds: folds.reduce((sum, r) => sum + r.seconds, 0),
     device: folds[0].device,
     libtorch: folds[0].libtorch,
   };
-  store.saveTrial(trial);
-  return { trial, cached: false };
 }
 
 /** Fitness by training (through the trial cache), for the GA. */

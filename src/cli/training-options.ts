@@ -6,7 +6,6 @@ import type { Argv } from 'yargs';
 import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../names';
 import { native } from '../native';
 import { slotPlacements } from '../parallel';
-import { weightsHash } from '../weights';
 import { minimumSize } from '../networks';
 import { UsageError } from '../errors';
 import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
@@ -106,7 +105,7 @@ export function trialSettings(args: TrainingArguments, choice: { model: ModelNam
     folds: args.folds,
     validationFraction: args.validation,
     amp: args.amp,
-    ...(args.weights ? { weightsFile: path.resolve(args.weights), weightsSha256: weightsHash(args.weights) } : {}),
+    ...(args.weights ? { weightsFile: path.resolve(args.weights) } : {}),
     ...(args['partial-weights'] ? { partialWeights: true } : {}),
     ...(args['freeze-epochs'] > 0 ? { freezeEpochs: args['freeze-epochs'] } : {}),
   };
@@ -121,10 +120,12 @@ export function placements(args: TrainingArguments & Partial<ParallelArguments>)
   return slotPlacements(placement(args), args.parallel ?? 1, native().info());
 }
 
-/** One stderr line per finished epoch: long work stays visible without a TTY. */
+/** One stderr line per finished epoch (and when another process trains a trial first): long work stays visible without a TTY. */
 export function logTrialEvent(event: TrialEvent): void {
   const s = event.settings;
-  process.stderr.write(
-    `${s.model} ${s.activation}+${s.optimizer}: fold ${event.fold}/${event.folds} epoch ${event.epoch}/${event.epochs}\n`,
-  );
+  const what =
+    event.kind === 'waiting'
+      ? `waiting for another process, which is training it (${event.holder})`
+      : `fold ${event.fold}/${event.folds} epoch ${event.epoch}/${event.epochs}`;
+  process.stderr.write(`${s.model} ${s.activation}+${s.optimizer}: ${what}\n`);
 }
