@@ -32,7 +32,7 @@ export async function runGrid(
   base: Omit<TrialSettings, 'model' | 'optimizer' | 'activation'>,
   choices: GridChoices,
   placements: TrialPlacement | TrialPlacement[],
-  control: TrialControl = {},
+  control: TrialControl & { onCell?: (row: GridRow) => void } = {},
 ): Promise<GridRow[]> {
   const slots = Array.isArray(placements) ? placements : [placements];
   const cells = choices.models.flatMap((model) =>
@@ -40,6 +40,8 @@ export async function runGrid(
   );
   return runPool(cells, slots.length, async (cell, slot) => {
     const { trial, cached } = await runTrial(store, packed, { ...base, ...cell }, slots[slot], control);
-    return { ...cell, accuracy: trial.fitness, diverged: trial.diverged, cached, key: trial.key };
+    const row = { ...cell, accuracy: trial.fitness, diverged: trial.diverged, cached, key: trial.key };
+    control.onCell?.(row);
+    return row;
   });
 }

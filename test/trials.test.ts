@@ -87,7 +87,7 @@ describe('fer-ga evolve with a fitness table', () => {
     expect(result.code).toBe(0);
     const json = result.json();
     expect(json).toMatchObject({ run: 1, best: { genes: { activation: 'leaky-relu', optimizer: 'rmsprop' } }, generations: 20, evaluations: 160, trainings: 0 });
-    expect((json.best as { fitness: number }).fitness).toBeCloseTo(0.8679, 10);
+    expect((json.best as { accuracy: number }).accuracy).toBeCloseTo(0.8679, 10);
     expect(json.distinct).toBeLessThanOrEqual(9);
     expect(json.history).toHaveLength(20);
     expect((json.history as Array<Record<string, number>>)[0]).toEqual({ generation: 1, best: expect.any(Number), mean: expect.any(Number) });

@@ -1,41 +1,72 @@
+import path from 'path';
 import type { CommandModule } from 'yargs';
 
-import { UsageError } from '../../errors';
-import { runEvolution, type EvolveSettings, type EvolveState, type FitnessSource } from '../../ga/evolve';
+import { absoluteDatasetSpec, type PreparedDataset } from '../../data/dataset';
+import { abortError, UsageError } from '../../errors';
+import { gaSettings, runEvolution, type EvolveSettings, type EvolveState, type FitnessSource } from '../../ga/evolve';
 import { readFitnessTable, TableFitness } from '../../ga/fitness-table';
-import { genesByName, GENE_NAMES } from '../../ga/genes';
+import { GENE_CHOICES, genesByName, GENE_NAMES } from '../../ga/genes';
+import { DEFAULT_OPERATORS, OPERATOR_SET_NAMES, type OperatorSetName } from '../../ga/operator-sets';
 import type { ModelName } from '../../names';
+import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { BestCheckpoint } from '../../best-checkpoint';
-import type { PreparedDataset } from '../../data/dataset';
-import { applyGenes, TrainingFitness, type TrialSettings } from '../../trials';
-import { choiceListFlag, integerFlag } from '../arguments';
+import { applyGenes, TrainingFitness, weightsOf, type TrialSettings } from '../../trials';
+import { choiceFlag, geneListFlag, integerFlag } from '../arguments';
+import { datasetArguments, loadDataset, type DatasetArguments } from '../dataset-options';
+import { explicitFlags } from '../explicit-flags';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
-import { checkTrainingInputs, loadDataset, logTrialEvent, modelFlag, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import { checkRunInputs, fileSha256, type RunInputs } from '../run-inputs';
+import {
+  checkTrainingInputs,
+  logTrialEvent,
+  modelFlag,
+  placements,
+  trialSettings,
+  withParallelOption,
+  withTrainingOptions,
+  type ParallelArguments,
+  type TrainingArguments,
+} from '../training-options';
 
-interface EvolveArguments extends TrainingArguments {
+interface EvolveArguments extends TrainingArguments, ParallelArguments {
   model: ModelName;
   'fitness-table'?: string;
   generations: number;
   population: number;
   resume?: number;
   genes: string[];
+  'ga-seed'?: number;
+  operators: OperatorSetName;
 }
 
+/** What an evolve run stores: enough to resume it from any folder, and to check that its inputs are unchanged. */
 interface RunSettings {
   ga: EvolveSettings;
+  /** Absolute. */
   fitnessTable?: string;
   trial?: TrialSettings;
-  args: Pick<TrainingArguments, 'dataset' | 'size' | 'color' | 'face' | 'cache'>;
+  /** The data-set flags, with absolute paths. */
+  args: DatasetArguments;
+  inputs?: RunInputs;
+}
+
+/** Flags a resumed run may take: they change where and how its trials run, not what they compute. */
+const RESUME_FLAGS = new Set(['resume', 'db', 'json', 'device', 'threads', 'parallel', 'save-best', 'cache', 'help']);
+
+/** Every network a run may train: each value of the model gene, or the one --model. */
+function networksOf(settings: Pick<RunSettings, 'ga' | 'trial'>): ModelName[] {
+  const searchesModel = settings.ga.genes.some((gene) => gene.name === 'model');
+  return searchesModel ? (GENE_CHOICES.model as ModelName[]) : settings.trial ? [settings.trial.model] : [];
 }
 
 export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
   command: 'evolve',
-  describe: 'the genetic algorithm over activation × optimizer; fitness from training (or --fitness-table)',
+  describe: 'the genetic algorithm over activation × optimizer (and more genes); fitness from training (or --fitness-table)',
   builder: (yargs) =>
-    withTrainingOptions(yargs)
+    withParallelOption(withTrainingOptions(yargs))
       .option('model', modelFlag())
       .option('fitness-table', { type: 'string', requiresArg: true, describe: 'CSV or JSON of dataset,model,optimizer,activation,accuracy; --dataset names the rows' })
       .option('generations', { requiresArg: true, default: 20, describe: 'generations', coerce: integerFlag('generations', 1, 10000) })
@@ -44,60 +75,114 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
         type: 'string',
         requiresArg: true,
         default: 'activation,optimizer',
-        describe: `genes to search: ${GENE_NAMES.join(', ')}`,
-        coerce: choiceListFlag('genes', GENE_NAMES),
+        describe: `genes to search: ${GENE_NAMES.map((g) => g.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', ')}`,
+        coerce: geneListFlag('genes'),
+      })
+      .option('ga-seed', { requiresArg: true, describe: "seed of the GA's own draws (default: --seed); not part of any trial", coerce: integerFlag('ga-seed', 0, 2 ** 32 - 1) })
+      .option('operators', {
+        requiresArg: true,
+        default: DEFAULT_OPERATORS,
+        describe: "reachable (every choice stays reachable) or paper (the paper's operators exactly)",
+        coerce: choiceFlag('operators', OPERATOR_SET_NAMES),
       })
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
-    // A resumed run was checked when it began; a fitness table trains nothing.
-    if (args.resume === undefined && !args['fitness-table']) await checkTrainingInputs(args, [args.model]);
+    if (args.resume !== undefined) {
+      const changing = [...explicitFlags()].filter((flag) => !RESUME_FLAGS.has(flag));
+      if (changing.length > 0) {
+        throw new UsageError(
+          `--resume ${args.resume} continues the run with its own settings: --${changing[0]} cannot change them (drop it, or start a new run)`,
+        );
+      }
+    }
     const store = new Store(args.db);
     let run = 0;
     try {
-      await withInterrupt(async (signal) => {
-        let settings: RunSettings;
-        let model: string = args.model;
-        if (args.resume !== undefined) {
-          const existing = store.getRun<EvolveState>(args.resume);
-          if (!existing || existing.kind !== 'evolve') throw new UsageError(`--resume ${args.resume}: no evolve run with that id in ${args.db}`);
-          settings = existing.settings as unknown as RunSettings;
-          model = existing.model ?? model;
-          run = existing.id;
-        } else {
-          settings = {
-            ga: { generations: args.generations, population: args.population, seed: args.seed, genes: genesByName(args.genes) },
-            fitnessTable: args['fitness-table'],
-            trial: args['fitness-table'] ? undefined : trialSettings(args, { model: args.model, activation: 'relu', optimizer: 'sgdm' }),
-            args: { dataset: args.dataset, size: args.size, color: args.color, face: args.face, cache: args.cache },
-          };
-          if (settings.fitnessTable && settings.ga.genes.some((g) => g.name !== 'activation' && g.name !== 'optimizer')) {
-            throw new UsageError('a fitness table holds activation × optimizer only: use --genes activation,optimizer with --fitness-table');
-          }
-          run = store.createRun('evolve', args.dataset, model, settings as unknown as Record<string, unknown>);
+      let settings: RunSettings;
+      let model: string = args.model;
+      if (args.resume !== undefined) {
+        const existing = store.getRun<EvolveState>(args.resume);
+        if (!existing || existing.kind !== 'evolve') throw new UsageError(`--resume ${args.resume}: no evolve run with that id in ${args.db}`);
+        settings = existing.settings as unknown as RunSettings;
+        if (explicitFlags().has('cache')) settings = { ...settings, args: { ...settings.args, cache: path.resolve(args.cache) } };
+        model = existing.model ?? model;
+        run = existing.id;
+      } else {
+        const fitnessTable = args['fitness-table'] && path.resolve(args['fitness-table']);
+        settings = {
+          ga: {
+            generations: args.generations,
+            population: args.population,
+            gaSeed: args['ga-seed'] ?? args.seed,
+            operators: args.operators,
+            genes: genesByName(args.genes),
+          },
+          fitnessTable,
+          trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: 'relu', optimizer: 'sgdm' }),
+          // With a fitness table, --dataset names its rows, not files.
+          args: { ...datasetArguments(args), dataset: fitnessTable ? args.dataset : absoluteDatasetSpec(args.dataset), cache: path.resolve(args.cache) },
+        };
+        if (fitnessTable && settings.ga.genes.some((g) => g.name !== 'activation' && g.name !== 'optimizer')) {
+          throw new UsageError('a fitness table holds activation × optimizer only: use --genes activation,optimizer with --fitness-table');
         }
+      }
+      // Refused before any data set is prepared or anything trained: every network a gene
+      // can pick must take the input size (a resumed run is checked again, with its own settings).
+      if (!settings.fitnessTable) {
+        await checkTrainingInputs({ size: settings.args.size, weights: settings.trial?.weightsFile, 'save-best': args['save-best'] }, networksOf(settings));
+      }
+      const keeper = args['save-best'] && !settings.fitnessTable ? new BestCheckpoint(args['save-best']) : undefined;
+
+      let packed: PreparedDataset | undefined;
+      let table: TableFitness | undefined;
+      const inputs: RunInputs = {};
+      if (settings.fitnessTable) {
+        table = new TableFitness(readFitnessTable(settings.fitnessTable), settings.args.dataset, model, settings.fitnessTable);
+        inputs.fitnessTableSha256 = fileSha256(settings.fitnessTable, 'fitness table');
+      } else {
+        packed = await loadDataset(settings.args);
+        inputs.fingerprint = packed.header.fingerprint;
+        if (settings.trial?.weightsFile) inputs.weightsSha256 = (await weightsOf(settings.trial.weightsFile)).sha256;
+      }
+      if (run > 0) {
+        checkRunInputs(run, settings.inputs ?? {}, inputs, { dataset: settings.args.dataset, weights: settings.trial?.weightsFile, fitnessTable: settings.fitnessTable });
+      } else {
+        settings = { ...settings, inputs };
+        run = store.createRun('evolve', settings.args.dataset, model, settings as unknown as Record<string, unknown>);
+      }
+      process.stderr.write(`evolve run ${run} in ${args.db}${args.resume !== undefined ? ' (resumed)' : ''}\n`);
+
+      const ga = gaSettings(settings.ga);
+      // One process steps a run at a time: a second `--resume` of it is refused, naming the holder.
+      await withRunOwnership(store, run, () => withInterrupt(async (signal) => {
         let fitness: FitnessSource;
-        let packed: PreparedDataset | undefined;
-        const keeper = args['save-best'] && !settings.fitnessTable ? new BestCheckpoint(args['save-best']) : undefined;
-        if (settings.fitnessTable) {
-          fitness = new TableFitness(readFitnessTable(settings.fitnessTable), settings.args.dataset, model, settings.fitnessTable);
+        if (table) {
+          fitness = table;
         } else {
-          packed = await loadDataset({ ...args, ...settings.args });
-          fitness = new TrainingFitness(store, packed, settings.trial as TrialSettings, placements(args), {
+          fitness = new TrainingFitness(store, packed as PreparedDataset, settings.trial as TrialSettings, placements(args), {
             signal,
             onEvent: logTrialEvent,
             checkpoint: keeper?.trialFile,
           });
         }
-        const result = await runEvolution(settings.ga, {
+        // Each trial the run uses is linked to it as it is answered, trained or from the cache.
+        const linked: FitnessSource = {
+          evaluate: async (genes, slot) => {
+            const answer = await fitness.evaluate(genes, slot);
+            if (answer.trialKey) store.linkTrials(run, [{ key: answer.trialKey, trained: answer.trained }]);
+            return answer;
+          },
+        };
+        const result = await runEvolution(ga, {
           store,
           run,
-          fitness,
+          fitness: linked,
           parallel: args.parallel,
           signal,
           onEvent: (e) => {
-            if (e.kind === 'individual' && e.position === settings.ga.population - 1) {
-              process.stderr.write(`generation ${e.generation}/${settings.ga.generations} evaluated\n`);
+            if (e.kind === 'individual' && e.position === ga.population - 1) {
+              process.stderr.write(`generation ${e.generation}/${ga.generations} evaluated\n`);
             }
           },
         });
@@ -105,19 +190,20 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           keeper && packed
             ? await keeper.keep(packed, applyGenes(settings.trial as TrialSettings, result.best.genes), result.best.fitness, placements(args)[0], { signal })
             : null;
-        if (args.json) printJson({ ...result, checkpoint });
+        const best = { genes: result.best.genes, accuracy: result.best.fitness };
+        if (args.json) printJson({ ...result, best, checkpoint });
         else {
           for (const h of result.history) process.stdout.write(`generation ${String(h.generation).padStart(2)}  best ${h.best.toFixed(4)}  mean ${h.mean.toFixed(4)}\n`);
-          const pick = Object.entries(result.best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ');
+          const pick = Object.entries(best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ');
           process.stdout.write(
-            `\nrun ${run}: best ${pick} (${(result.best.fitness * 100).toFixed(2)}%); ` +
+            `\nrun ${run}: best ${pick} (${(best.accuracy * 100).toFixed(2)}%); ` +
               `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
           );
           if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);
         }
-      });
+      }));
     } catch (error) {
-      if ((error as Error).name === 'AbortError' && run > 0) throw new Error(`stopped; the state is saved: resume with --resume ${run} --db ${args.db}`);
+      if ((error as Error).name === 'AbortError' && run > 0) throw abortError(`stopped; the state is saved: resume with fer-ga evolve --resume ${run} --db ${args.db}`);
       throw error;
     } finally {
       store.close();

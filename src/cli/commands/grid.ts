@@ -4,13 +4,25 @@ import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, t
 import { BestCheckpoint } from '../../best-checkpoint';
 import { Store } from '../../store/store';
 import { runGrid, type GridRow } from '../../grid';
+import { absoluteDatasetSpec } from '../../data/dataset';
+import { abortError } from '../../errors';
 import { choiceListFlag } from '../arguments';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
-import { checkTrainingInputs, loadDataset, logTrialEvent, placements, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import { loadDataset } from '../dataset-options';
+import {
+  checkTrainingInputs,
+  logTrialEvent,
+  placements,
+  trialSettings,
+  withParallelOption,
+  withTrainingOptions,
+  type ParallelArguments,
+  type TrainingArguments,
+} from '../training-options';
 
-interface GridArguments extends TrainingArguments {
+interface GridArguments extends TrainingArguments, ParallelArguments {
   models: ModelName[];
   activations: ActivationName[];
   optimizers: OptimizerName[];
@@ -23,7 +35,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   command: 'grid',
   describe: "every network × optimizer × activation, in the paper's table layout (trials shared with evolve)",
   builder: (yargs) =>
-    withTrainingOptions(yargs)
+    withParallelOption(withTrainingOptions(yargs))
       .option('models', { type: 'string', requiresArg: true, default: 'resnet50', describe: 'comma-separated networks', coerce: choiceListFlag('models', MODELS) })
       .option('activations', { type: 'string', requiresArg: true, default: PAPER_ACTIVATIONS.join(','), describe: 'comma-separated activations', coerce: choiceListFlag('activations', ACTIVATIONS) })
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
@@ -35,22 +47,38 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     const base = trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] });
     let rows: GridRow[] = [];
     let bestCheckpoint: string | undefined;
+    let run = 0;
     try {
-      const run = store.createRun('grid', args.dataset, args.models.length === 1 ? args.models[0] : null, { trial: base, choices: { models: args.models, optimizers: args.optimizers, activations: args.activations } });
+      run = store.createRun('grid', absoluteDatasetSpec(args.dataset), args.models.length === 1 ? args.models[0] : null, {
+        trial: base,
+        choices: { models: args.models, optimizers: args.optimizers, activations: args.activations },
+        inputs: { fingerprint: packed.header.fingerprint },
+      });
+      process.stderr.write(`grid run ${run} in ${args.db}\n`);
       rows = await withInterrupt(async (signal) => {
-        const done = await runGrid(store, packed, base, args, placements(args), { signal, onEvent: logTrialEvent, checkpoint: keeper?.trialFile });
-        store.linkTrials(run, done.map((r) => r.key));
+        const done = await runGrid(store, packed, base, args, placements(args), {
+          signal,
+          onEvent: logTrialEvent,
+          checkpoint: keeper?.trialFile,
+          // Linked as each cell finishes, so a stopped grid's run still lists what it trained.
+          onCell: (cell) => store.linkTrials(run, [{ key: cell.key, trained: !cell.cached }]),
+        });
         store.finishRun(run);
         return done;
       });
       const top = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
       if (keeper) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
+    } catch (error) {
+      if ((error as Error).name === 'AbortError' && run > 0) {
+        throw abortError(`stopped; run ${run} keeps the cells it finished, and the same command continues from them (the trial cache answers them)`);
+      }
+      throw error;
     } finally {
       store.close();
     }
     const best = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     if (args.json) {
-      printJson({ dataset: packed.header.dataset, rows, best, trainings: rows.filter((r) => !r.cached).length, checkpoint: bestCheckpoint ?? null });
+      printJson({ run, dataset: packed.header.dataset, rows, best, trainings: rows.filter((r) => !r.cached).length, checkpoint: bestCheckpoint ?? null });
       return;
     }
     printTable(
