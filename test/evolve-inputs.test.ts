@@ -8,10 +8,9 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
-import Database from 'better-sqlite3';
-
 import { openCv } from '../src/data/opencv';
 import { writeSyntheticDataset } from '../src/data/synthetic';
+import { trialCount } from './helpers/results-db';
 import { writeSafetensors } from '../src/weights';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
@@ -36,14 +35,6 @@ const EVOLVE = ['evolve', ...TRAINING, '--model', 'resnet50'];
 /** The one line a failing command prints (progress lines aside). */
 const failure = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('fer-ga:')).join('\n');
 
-function trialCount(db: string): number {
-  const handle = new Database(db, { readonly: true });
-  try {
-    return (handle.prepare('SELECT COUNT(*) AS n FROM trials').get() as { n: number }).n;
-  } finally {
-    handle.close();
-  }
-}
 
 test('every network the model gene can pick is checked against --size before anything is trained', () => {
   const study = path.join(tmp, 'study');

@@ -6,6 +6,7 @@ import path from 'path';
 import Database from 'better-sqlite3';
 
 import { writeSyntheticDataset } from '../src/data/synthetic';
+import { trialCount } from './helpers/results-db';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 
@@ -22,14 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function trialCount(db: string): number {
-  const handle = new Database(db, { readonly: true });
-  try {
-    return (handle.prepare('SELECT COUNT(*) AS n FROM trials').get() as { n: number }).n;
-  } finally {
-    handle.close();
-  }
-}
 
 function finalState(db: string): unknown {
   const handle = new Database(db, { readonly: true });
