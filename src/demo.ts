@@ -16,6 +16,7 @@ import { runGrid, type GridRow } from './grid';
 import type { ActivationName, ModelName, OptimizerName } from './names';
 import { collectReport } from './report/collect';
 import { renderReport, writeReportFile } from './report/render';
+import { withRunOwnership } from './store/run-ownership';
 import { Store } from './store/store';
 import { TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
 
@@ -122,31 +123,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     options.onStage?.(`GA over activation × optimizer on ${options.model} (population ${options.population}, ${options.generations} generations)`);
     const gaSettings = { generations: options.generations, population: options.population, gaSeed: options.seed, operators: DEFAULT_OPERATORS, genes: [...PAPER_GENOME.genes] };
     const run = store.createRun('evolve', 'synthetic', options.model, { ga: gaSettings, trial: base, args: { dataset: 'synthetic', size: options.size }, demo: true });
-    const fitness = new TrainingFitness(store, packed, base, [options.placement], { signal: options.signal, onEvent, checkpoint: keeper.trialFile });
-    const ga = await runEvolution(gaSettings, {
-      store,
-      run,
-      fitness,
-      signal: options.signal,
-      onEvent: (e) => e.kind === 'individual' && e.genes && credit(String(e.genes.activation), String(e.genes.optimizer)),
-    });
+    const fitness = new TrainingFitness(store, packed, base, [options.placement], { signal: options.signal, onEvent, checkpoint: keeper.trialFile, run });
+    const ga = await withRunOwnership(store, run, () =>
+      runEvolution(gaSettings, {
+        store,
+        run,
+        fitness,
+        signal: options.signal,
+        onEvent: (e) => e.kind === 'individual' && e.genes && credit(String(e.genes.activation), String(e.genes.optimizer)),
+      }),
+    );
 
     options.onStage?.(`the ${cells}-cell grid for comparison (the GA's trials come from the cache)`);
     const gridRun = store.createRun('grid', 'synthetic', options.model, { trial: base, demo: true });
-    const grid = await runGrid(
-      store,
-      packed,
-      base,
-      { models: [options.model], optimizers: DEMO_OPTIMIZERS, activations: DEMO_ACTIVATIONS },
-      options.placement,
-      {
+    const grid = await withRunOwnership(store, gridRun, () =>
+      runGrid(store, packed, base, { models: [options.model], optimizers: DEMO_OPTIMIZERS, activations: DEMO_ACTIVATIONS }, options.placement, {
         signal: options.signal,
         onEvent,
         checkpoint: keeper.trialFile,
-      },
+      }),
     );
     for (const row of grid) credit(row.activation, row.optimizer);
-    store.linkTrials(gridRun, grid.map((r) => r.key));
+    store.linkTrials(gridRun, grid.map((r) => ({ key: r.key, trained: !r.cached })));
     store.finishRun(gridRun);
     const gridBest = grid.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     const checkpoint = await keeper.keep(packed, { ...base, activation: gridBest.activation, optimizer: gridBest.optimizer }, gridBest.accuracy, options.placement, {

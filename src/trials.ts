@@ -264,12 +264,14 @@ export class TrainingFitness implements FitnessSource {
     private readonly packed: PackedDataset,
     private readonly base: TrialSettings,
     private readonly placements: TrialPlacement[],
-    private readonly control: TrialControl = {},
+    /** `run`: the run each trial is linked to as it is answered (trained, or found in the cache). */
+    private readonly control: TrialControl & { run?: number } = {},
   ) {}
 
   async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {
     const placement = this.placements[slot % this.placements.length];
     const { trial, cached } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), placement, this.control);
+    if (this.control.run !== undefined) this.store.linkTrials(this.control.run, [{ key: trial.key, trained: !cached }]);
     return { fitness: trial.fitness, trialKey: trial.key, trained: !cached };
   }
 }

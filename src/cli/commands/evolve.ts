@@ -62,6 +62,37 @@ function networksOf(settings: Pick<RunSettings, 'ga' | 'trial'>): ModelName[] {
   return searchesModel ? (GENE_CHOICES.model as ModelName[]) : settings.trial ? [settings.trial.model] : [];
 }
 
+function newRunSettings(args: EvolveArguments): RunSettings {
+  const fitnessTable = args['fitness-table'] && path.resolve(args['fitness-table']);
+  const settings: RunSettings = {
+    ga: {
+      generations: args.generations,
+      population: args.population,
+      gaSeed: args['ga-seed'] ?? args.seed,
+      operators: args.operators,
+      genes: genesByName(args.genes),
+    },
+    fitnessTable,
+    trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: 'relu', optimizer: 'sgdm' }),
+    // With a fitness table, --dataset names its rows, not files.
+    args: { ...datasetArguments(args), dataset: fitnessTable ? args.dataset : absoluteDatasetSpec(args.dataset), cache: path.resolve(args.cache) },
+  };
+  if (fitnessTable && settings.ga.genes.some((g) => g.name !== 'activation' && g.name !== 'optimizer')) {
+    throw new UsageError('a fitness table holds activation × optimizer only: use --genes activation,optimizer with --fitness-table');
+  }
+  return settings;
+}
+
+/**
+ * What can be refused before any data set is prepared or anything trained: every network
+ * a gene can pick must take the input size (a resumed run is checked again, with its own
+ * settings), the weights must read, --save-best must be writable.
+ */
+async function checkRunSettings(settings: RunSettings, args: EvolveArguments): Promise<void> {
+  if (settings.fitnessTable) return;
+  await checkTrainingInputs({ size: settings.args.size, weights: settings.trial?.weightsFile, 'save-best': args['save-best'] }, networksOf(settings));
+}
+
 export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
   command: 'evolve',
   describe: 'the genetic algorithm over activation × optimizer (and more genes); fitness from training (or --fitness-table)',
@@ -96,41 +127,24 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
         );
       }
     }
+    // A new run's settings are checked before the results file is opened or created.
+    const fresh = args.resume === undefined ? newRunSettings(args) : undefined;
+    if (fresh) await checkRunSettings(fresh, args);
     const store = new Store(args.db);
     let run = 0;
     try {
       let settings: RunSettings;
       let model: string = args.model;
-      if (args.resume !== undefined) {
-        const existing = store.getRun<EvolveState>(args.resume);
+      if (fresh) {
+        settings = fresh;
+      } else {
+        const existing = store.getRun<EvolveState>(args.resume as number);
         if (!existing || existing.kind !== 'evolve') throw new UsageError(`--resume ${args.resume}: no evolve run with that id in ${args.db}`);
         settings = existing.settings as unknown as RunSettings;
         if (explicitFlags().has('cache')) settings = { ...settings, args: { ...settings.args, cache: path.resolve(args.cache) } };
         model = existing.model ?? model;
         run = existing.id;
-      } else {
-        const fitnessTable = args['fitness-table'] && path.resolve(args['fitness-table']);
-        settings = {
-          ga: {
-            generations: args.generations,
-            population: args.population,
-            gaSeed: args['ga-seed'] ?? args.seed,
-            operators: args.operators,
-            genes: genesByName(args.genes),
-          },
-          fitnessTable,
-          trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: 'relu', optimizer: 'sgdm' }),
-          // With a fitness table, --dataset names its rows, not files.
-          args: { ...datasetArguments(args), dataset: fitnessTable ? args.dataset : absoluteDatasetSpec(args.dataset), cache: path.resolve(args.cache) },
-        };
-        if (fitnessTable && settings.ga.genes.some((g) => g.name !== 'activation' && g.name !== 'optimizer')) {
-          throw new UsageError('a fitness table holds activation × optimizer only: use --genes activation,optimizer with --fitness-table');
-        }
-      }
-      // Refused before any data set is prepared or anything trained: every network a gene
-      // can pick must take the input size (a resumed run is checked again, with its own settings).
-      if (!settings.fitnessTable) {
-        await checkTrainingInputs({ size: settings.args.size, weights: settings.trial?.weightsFile, 'save-best': args['save-best'] }, networksOf(settings));
+        await checkRunSettings(settings, args);
       }
       const keeper = args['save-best'] && !settings.fitnessTable ? new BestCheckpoint(args['save-best']) : undefined;
 
@@ -164,20 +178,13 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             signal,
             onEvent: logTrialEvent,
             checkpoint: keeper?.trialFile,
+            run,
           });
         }
-        // Each trial the run uses is linked to it as it is answered, trained or from the cache.
-        const linked: FitnessSource = {
-          evaluate: async (genes, slot) => {
-            const answer = await fitness.evaluate(genes, slot);
-            if (answer.trialKey) store.linkTrials(run, [{ key: answer.trialKey, trained: answer.trained }]);
-            return answer;
-          },
-        };
         const result = await runEvolution(ga, {
           store,
           run,
-          fitness: linked,
+          fitness,
           parallel: args.parallel,
           signal,
           onEvent: (e) => {

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 
 import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../../names';
 import { BestCheckpoint } from '../../best-checkpoint';
+import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { runGrid, type GridRow } from '../../grid';
 import { absoluteDatasetSpec } from '../../data/dataset';
@@ -55,7 +56,8 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         inputs: { fingerprint: packed.header.fingerprint },
       });
       process.stderr.write(`grid run ${run} in ${args.db}\n`);
-      rows = await withInterrupt(async (signal) => {
+      // Held while it trains, so `fer-ga runs` tells a grid in progress from a stopped one.
+      rows = await withRunOwnership(store, run, () => withInterrupt(async (signal) => {
         const done = await runGrid(store, packed, base, args, placements(args), {
           signal,
           onEvent: logTrialEvent,
@@ -65,7 +67,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         });
         store.finishRun(run);
         return done;
-      });
+      }));
       const top = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
       if (keeper) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
     } catch (error) {
