@@ -57,11 +57,13 @@ export interface ReportTable {
 }
 
 export interface ReportRun {
-  id: number;
+  /** The run's id (named as in every command's JSON). */
+  run: number;
   kind: string;
   dataset: string;
   model: string | null;
-  status: string;
+  /** running or done, as stored. */
+  state: string;
   createdAt: string;
   settings: Record<string, unknown>;
   generations: Array<{ generation: number; best: number; mean: number }>;
@@ -143,11 +145,11 @@ export function collectReport(store: Store, options: { run?: number; title?: str
   const reportRuns: ReportRun[] = runs.map((run) => {
     const used = store.trialsOf(run.id).map((t) => byKey.get(t.key) ?? toReportTrial(t));
     return {
-      id: run.id,
+      run: run.id,
       kind: run.kind,
       dataset: run.dataset,
       model: run.model,
-      status: run.status,
+      state: run.status,
       createdAt: run.createdAt,
       settings: run.settings,
       generations: store.generations(run.id),

@@ -69,9 +69,9 @@ export function renderHtml(data: ReportData): string {
   }
 
   for (const run of data.runs.filter((r) => r.generations.length > 0)) {
-    body.push(`<h2>GA run ${run.id}: ${escapeXml(run.dataset)}${run.model ? ` / ${escapeXml(run.model)}` : ''}</h2>`);
+    body.push(`<h2>GA run ${run.run}: ${escapeXml(run.dataset)}${run.model ? ` / ${escapeXml(run.model)}` : ''}</h2>`);
     body.push(
-      `<p class="meta">${escapeXml(run.status)}, started ${escapeXml(run.createdAt)}; ${run.generations.length} generations; ${run.trials} trials.${
+      `<p class="meta">${escapeXml(run.state)}, started ${escapeXml(run.createdAt)}; ${run.generations.length} generations; ${run.trials} trials.${
         run.best ? ` Pick: <strong>${escapeXml(describeTrial(run.best))}</strong>, ${percent(run.best.accuracy)}%.` : ''
       }</p>`,
     );

@@ -34,7 +34,7 @@ export function renderMarkdown(data: ReportData): string {
     }
   }
   for (const run of data.runs.filter((r) => r.generations.length > 0)) {
-    out.push(`## GA run ${run.id}: ${run.dataset}${run.model ? ` / ${run.model}` : ''} (${run.status})`, '');
+    out.push(`## GA run ${run.run}: ${run.dataset}${run.model ? ` / ${run.model}` : ''} (${run.state})`, '');
     out.push(mdTable(['generation', 'best (%)', 'mean (%)'], run.generations.map((g) => [String(g.generation), percent(g.best), percent(g.mean)]), [true, true, true]), '');
     if (run.best) out.push(`Pick: ${describeTrial(run.best)}, ${percent(run.best.accuracy)}%; ${run.trials} trials trained or reused.`, '');
   }
