@@ -11,7 +11,7 @@ const { NODE24_BIN } = require('./node24-paths');
 const prepared = spawnSync(process.execPath, [path.join(__dirname, 'node24-prepare.js')], { stdio: 'inherit' });
 if (prepared.status !== 0) process.exit(prepared.status ?? 1);
 
-const preload = `--require ${path.join(__dirname, 'node24-natives.js')}`;
+const preload = `--require "${path.join(__dirname, 'node24-natives.js')}"`;
 const env = {
   ...process.env,
   NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
