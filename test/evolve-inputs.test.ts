@@ -61,7 +61,11 @@ test('resume: from another folder, refusing changed data and flags that would ch
 
   const flagged = run(study, 'evolve', '--resume', '1', '--db', 'results.db', '--epochs', '3');
   expect(flagged.code).toBe(2);
-  expect(failure(flagged.stderr)).toBe('fer-ga: --resume 1 continues the run with its own settings: --epochs cannot change them (drop it, or start a new run)');
+  expect(failure(flagged.stderr)).toBe("fer-ga: --resume 1 continues the run with its own settings: --epochs 3 differs from the run's 1 (drop it, or start a new run)");
+  // The run's own command line with --resume added is taken as it is.
+  const same = run(study, ...EVOLVE, '--db', 'results.db', '--generations', '1', '--population', '4', '--resume', '1', '--json');
+  expect(failure(same.stderr)).toBe('');
+  expect((JSON.parse(same.stdout) as { best: unknown }).best).toEqual(best);
 
   const image = path.join(study, 'faces', 'happy', 'S001_0001.png');
   const cv = openCv();

@@ -32,7 +32,7 @@ describe('fer-ga report', () => {
   test('markdown: the paper layout, GA generations and the trials', () => {
     const { code, stdout } = run('report', '--db', db);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^## folder:.*faces: accuracy \(%\) — 16 px grey, 2 epochs, batch 8/m);
+    expect(stdout).toMatch(/^## folder:.*faces: accuracy \(%\) — 16 px grey, no face detection, 2 epochs, batch 8/m);
     // The grid's columns and the GA's (relu, leaky-relu, clipped-relu) in the paper's order.
     expect(stdout).toMatch(/\| network \| optimizer \| relu \| (leaky-relu \| )?(clipped-relu \| )?elu \|/);
     expect(stdout).toMatch(/^\| googlenet \| sgdm \| \d+\.\d\d\*? \|.*\| \d+\.\d\d\*? \|$/m);
@@ -45,7 +45,7 @@ describe('fer-ga report', () => {
     const csv = run('report', '--db', db, '--format', 'csv').stdout.trim().split('\n');
     const json = JSON.parse(run('report', '--db', db, '--format', 'json').stdout) as {
       trials: Array<{ key: string; accuracy: number; curve: unknown[]; confusion: number[][] }>;
-      runs: Array<{ id: number; kind: string; generations: unknown[] }>;
+      runs: Array<{ run: number; kind: string; generations: unknown[] }>;
     };
     expect(csv[0]).toMatch(/^dataset,model,optimizer,activation,/);
     expect(csv).toHaveLength(json.trials.length + 1);

@@ -45,6 +45,8 @@ interface EvolveArguments extends TrainingArguments, ParallelArguments {
 /** What an evolve run stores: enough to resume it from any folder, and to check that its inputs are unchanged. */
 interface RunSettings {
   ga: EvolveSettings;
+  /** The network (or the one the fitness table's rows are for); the run record keeps it too. */
+  model?: string;
   /** Absolute. */
   fitnessTable?: string;
   trial?: TrialSettings;
@@ -53,8 +55,60 @@ interface RunSettings {
   inputs?: RunInputs;
 }
 
-/** Flags a resumed run may take: they change where and how its trials run, not what they compute. */
+/** Flags a resumed run may take with any value: they change where and how its trials run, not what they compute. */
 const RESUME_FLAGS = new Set(['resume', 'db', 'json', 'device', 'threads', 'parallel', 'save-best', 'cache', 'help']);
+
+/**
+ * Where each flag that defines a run is kept in its settings: given again with --resume
+ * (the same command line with --resume added), it must say what the run already holds.
+ */
+const RUN_FLAGS: Record<string, (settings: RunSettings) => unknown> = {
+  dataset: (s) => s.args.dataset,
+  size: (s) => s.args.size,
+  color: (s) => s.args.color,
+  face: (s) => s.args.face,
+  margin: (s) => s.args.margin,
+  classes: (s) => s.args.classes,
+  'peak-frames': (s) => s.args['peak-frames'],
+  angles: (s) => s.args.angles,
+  model: (s) => s.model,
+  epochs: (s) => s.trial?.epochs,
+  'batch-size': (s) => s.trial?.batchSize,
+  lr: (s) => s.trial?.learningRate,
+  'weight-decay': (s) => s.trial?.weightDecay,
+  augment: (s) => s.trial?.augment,
+  'first-kernel': (s) => s.trial?.firstKernel,
+  folds: (s) => s.trial?.folds,
+  validation: (s) => s.trial?.validationFraction,
+  seed: (s) => s.trial?.seed ?? (s.ga as { seed?: number }).seed,
+  amp: (s) => s.trial?.amp,
+  weights: (s) => s.trial?.weightsFile,
+  'freeze-epochs': (s) => s.trial?.freezeEpochs,
+  'partial-weights': (s) => s.trial?.partialWeights,
+  'fitness-table': (s) => s.fitnessTable,
+  generations: (s) => s.ga.generations,
+  population: (s) => s.ga.population,
+  genes: (s) => s.ga.genes.map((g) => g.name),
+  'ga-seed': (s) => gaSettings(s.ga).gaSeed,
+  operators: (s) => gaSettings(s.ga).operators,
+};
+
+/** Refuses a flag given with --resume that would change the run: one line naming it, its value and the run's. */
+function refuseChangingFlags(run: number, stored: RunSettings, args: EvolveArguments): void {
+  const asGiven = newRunSettings(args);
+  for (const flag of explicitFlags()) {
+    if (RESUME_FLAGS.has(flag)) continue;
+    const field = RUN_FLAGS[flag];
+    const given = field?.(asGiven);
+    const held = field?.(stored);
+    if (!field || JSON.stringify(given ?? null) !== JSON.stringify(held ?? null)) {
+      const show = (value: unknown) => (value === undefined || value === null ? 'unset' : Array.isArray(value) ? value.join(',') : String(value));
+      throw new UsageError(
+        `--resume ${run} continues the run with its own settings: --${flag} ${show(given)} differs from the run's ${show(held)} (drop it, or start a new run)`,
+      );
+    }
+  }
+}
 
 /** Every network a run may train: each value of the model gene, or the one --model. */
 function networksOf(settings: Pick<RunSettings, 'ga' | 'trial'>): ModelName[] {
@@ -73,6 +127,7 @@ function newRunSettings(args: EvolveArguments): RunSettings {
       genes: genesByName(args.genes),
     },
     fitnessTable,
+    model: args.model,
     trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: 'relu', optimizer: 'sgdm' }),
     // With a fitness table, --dataset names its rows, not files.
     args: { ...datasetArguments(args), dataset: fitnessTable ? args.dataset : absoluteDatasetSpec(args.dataset), cache: path.resolve(args.cache) },
@@ -119,14 +174,6 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
-    if (args.resume !== undefined) {
-      const changing = [...explicitFlags()].filter((flag) => !RESUME_FLAGS.has(flag));
-      if (changing.length > 0) {
-        throw new UsageError(
-          `--resume ${args.resume} continues the run with its own settings: --${changing[0]} cannot change them (drop it, or start a new run)`,
-        );
-      }
-    }
     // A new run's settings are checked before the results file is opened or created.
     const fresh = args.resume === undefined ? newRunSettings(args) : undefined;
     if (fresh) await checkRunSettings(fresh, args);
@@ -140,7 +187,8 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       } else {
         const existing = store.getRun<EvolveState>(args.resume as number);
         if (!existing || existing.kind !== 'evolve') throw new UsageError(`--resume ${args.resume}: no evolve run with that id in ${args.db}`);
-        settings = existing.settings as unknown as RunSettings;
+        settings = { ...(existing.settings as unknown as RunSettings), model: existing.model ?? undefined };
+        refuseChangingFlags(existing.id, settings, args);
         if (explicitFlags().has('cache')) settings = { ...settings, args: { ...settings.args, cache: path.resolve(args.cache) } };
         model = existing.model ?? model;
         run = existing.id;
