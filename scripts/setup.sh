@@ -9,10 +9,12 @@
 #                        `npm run bench` compare against
 #   cmake, g++           the addon's build
 #   chromium, fonts-dejavu-core   the headless browser the HTML report test renders in
+#   redis-server         the queue's store (BullMQ) for `--queue` and `fer-ga worker`; the tests
+#                        start their own instance on a free loopback port
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libopenblas0-openmp libopencv-dev opencv-data python3-torch python3-torchvision cmake g++ chromium fonts-dejavu-core)
+packages=(libtorch-dev libopenblas0-openmp libopencv-dev opencv-data python3-torch python3-torchvision cmake g++ chromium fonts-dejavu-core redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
