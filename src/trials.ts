@@ -203,13 +203,14 @@ export async function runTrial(
 ): Promise<TrialOutcome> {
   const weightsSha256 = (await startingWeights(settings))?.sha256 ?? null;
   const key = keyOfTrial(packed, settings, weightsSha256);
-  return trainOnce(store, key, () => trainTrial(key, packed, settings, weightsSha256, placement, control), {
+  return trainOnce(store, key, () => trainTrialRecord(key, packed, settings, weightsSha256, placement, control), {
     signal: control.signal,
     onWait: (holder) => control.onEvent?.({ kind: 'waiting', settings, holder: describeHolder(holder) }),
   });
 }
 
-async function trainTrial(
+/** Trains every fold of trial `key` and returns its record, without touching a store (a queue worker's job). */
+export async function trainTrialRecord(
   key: string,
   packed: PackedDataset,
   settings: TrialSettings,
