@@ -9,11 +9,13 @@ import { evolveCommand } from './commands/evolve';
 import { exportCommand } from './commands/export';
 import { gridCommand } from './commands/grid';
 import { predictCommand } from './commands/predict';
+import { queueCommand } from './commands/queue';
 import { prepareCommand } from './commands/prepare';
 import { reportCommand } from './commands/report';
 import { runsCommand } from './commands/runs';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
+import { workerCommand } from './commands/worker';
 import { interruptingSignal, signalExitCode } from './interrupt';
 
 export interface GlobalArguments {
@@ -60,6 +62,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(runsCommand)
     .command(predictCommand)
     .command(exportCommand)
+    .command(workerCommand)
+    .command(queueCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()

@@ -1,0 +1,314 @@
+/**
+ * A worker: takes trials from the queue (a BullMQ Worker, `slots` at once), trains them
+ * with the native trainer and returns their records. Before training, it checks that the
+ * job is what it says: valid data, a data set whose bytes and content fingerprint are the
+ * job's, and a key it recomputes itself from that data set, the settings and the weights'
+ * bytes. Anything else fails the job at once (UnrecoverableError, no retry) with a message
+ * naming what differs: a worker never trains a trial on other data than its key says.
+ * Queueing, retries, lock renewal and stalled-job recovery are BullMQ's.
+ */
+import os from 'os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+import type { PackedDataset } from '../data/cache';
+import { readCache } from '../data/cache';
+import { isUsageError } from '../errors';
+import type { TrialRecord } from '../store/store';
+import { keyOfTrial } from '../trial-key';
+import { splitsFor, trainTrialRecord, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
+import { BlobCache, type BlobKind } from './blob-cache';
+import { BlobError } from './blobs';
+import { connect, displayUrl, KEY_PREFIX, TRIAL_QUEUE } from './connection';
+import { isInvalidTrialJob, validateTrialJob, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
+import { HEARTBEAT_SECONDS, removeWorkerEntry, writeWorkerEntry, type CurrentTrial } from './worker-registry';
+
+export interface TrialWorkerOptions {
+  url: string;
+  /** Where each of the worker's slots trains (one per slot: the BullMQ concurrency). */
+  placements: TrialPlacement[];
+  /** The --cache folder: fetched packs and weights live under `<cacheDir>/queue/`. */
+  cacheDir: string;
+  /** How long a job's lock lasts without renewal; also the stalled-job check interval. */
+  lockSeconds: number;
+  /** One line per trial started or finished, and per Redis connection lost or regained. */
+  log?: (line: string) => void;
+}
+
+/** What a trial is trained from, checked against the job. */
+interface TrialInputs {
+  packed: PackedDataset;
+  settings: TrialSettings;
+  weightsSha256: string | null;
+}
+
+// A forced stop waits this long for Redis to hear of it.
+const FORCED_CLOSE_MS = 2000;
+
+/** Packs kept read in memory: a worker usually serves one study, sometimes two. */
+const PACKS_KEPT = 2;
+
+function describe(settings: Pick<TrialSettings, 'model' | 'activation' | 'optimizer'>): string {
+  return `${settings.model} ${settings.activation}+${settings.optimizer}`;
+}
+
+export class TrialWorker {
+  /** `host/pid`: the registry field and the worker named in each result. */
+  readonly id = `${os.hostname()}/${process.pid}`;
+  private readonly worker: Worker<unknown, TrialJobResult>;
+  private readonly blobs: BlobCache;
+  private readonly packs = new Map<string, Promise<PackedDataset>>();
+  private readonly freeSlots: number[];
+  private readonly current = new Map<string, CurrentTrial>();
+  private readonly startedAt = new Date().toISOString();
+  private readonly heartbeat: NodeJS.Timeout;
+  private heartbeatInFlight: Promise<void> | undefined;
+  /** A heartbeat asked for while one was being written (a trial started or ended). */
+  private beatAgain = false;
+  private readonly forced = new AbortController();
+  private readonly trainings = new Set<Promise<unknown>>();
+  private trialsDone = 0;
+  private trialsFailed = 0;
+  private connected = true;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly options: TrialWorkerOptions,
+  ) {
+    this.blobs = new BlobCache(redis, options.cacheDir);
+    this.freeSlots = options.placements.map((_, slot) => slot).reverse();
+    const lockDuration = options.lockSeconds * 1000;
+    this.worker = new Worker<unknown, TrialJobResult>(TRIAL_QUEUE, (job, _token, signal) => this.processJob(job, signal), {
+      connection: redis,
+      prefix: KEY_PREFIX,
+      concurrency: options.placements.length,
+      lockDuration,
+      stalledInterval: lockDuration,
+    });
+    this.worker.on('error', (error) => this.connected && this.log(`worker: ${error.message}`));
+    this.watchConnection();
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_SECONDS * 1000);
+  }
+
+  /** Connects to the queue at `url` and starts taking trials. */
+  static async start(options: TrialWorkerOptions): Promise<TrialWorker> {
+    const worker = new TrialWorker(connect(options.url), options);
+    await worker.beat();
+    await worker.worker.waitUntilReady();
+    worker.log(`worker ${worker.id}: taking trials from ${displayUrl(options.url)} (${worker.slotsText()})`);
+    return worker;
+  }
+
+  /**
+   * Stops taking trials. Gracefully, it waits for the trials in hand to finish and their
+   * results to be stored; forced, it drops them: their locks lapse and BullMQ's
+   * stalled-job check gives them to another worker.
+   */
+  stop(force = false): Promise<void> {
+    if (force) {
+      clearInterval(this.heartbeat);
+      // Trainings are cancelled (the process must not exit under a running native trainer) and
+      // their jobs left as they are: active, with locks that lapse.
+      this.forced.abort();
+      return Promise.allSettled(this.trainings).then(async () => {
+        // Closing tells Redis; a Redis that does not answer is not waited for.
+        await Promise.race([this.worker.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, FORCED_CLOSE_MS).unref())]);
+        this.redis.disconnect();
+      });
+    }
+    this.stopping ??= (async () => {
+      await this.worker.close();
+      clearInterval(this.heartbeat);
+      await removeWorkerEntry(this.redis, this.id);
+      await this.redis.quit();
+    })();
+    return this.stopping;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private slotsText(): string {
+    const { placements } = this.options;
+    const devices = [...new Set(placements.map((p) => p.device))].join(', ');
+    return `${placements.length} slot${placements.length === 1 ? '' : 's'} on ${devices}, ${placements[0].threads || 'all'} thread(s) each`;
+  }
+
+  /** One line when Redis is lost and one when it is back; ioredis reconnects, BullMQ resumes. */
+  private watchConnection(): void {
+    this.redis.on('error', () => undefined);
+    this.redis.on('close', () => {
+      if (this.connected && !this.stopping) this.log(`worker: lost Redis at ${displayUrl(this.options.url)}; reconnecting`);
+      this.connected = false;
+    });
+    this.redis.on('ready', () => {
+      if (!this.connected) this.log(`worker: reconnected to Redis at ${displayUrl(this.options.url)}`);
+      this.connected = true;
+    });
+  }
+
+  /** Writes the registry entry now (or right after the one being written). */
+  private beat(): Promise<void> {
+    if (this.heartbeatInFlight) {
+      this.beatAgain = true;
+      return this.heartbeatInFlight;
+    }
+    if (!this.connected) return Promise.resolve();
+    this.heartbeatInFlight = this.writeEntry().finally(() => {
+      this.heartbeatInFlight = undefined;
+      if (this.beatAgain) {
+        this.beatAgain = false;
+        void this.beat();
+      }
+    });
+    return this.heartbeatInFlight;
+  }
+
+  private async writeEntry(): Promise<void> {
+    const current = [...this.current.values()];
+    const rates = current.map((t) => t.imagesPerSecond).filter((r): r is number => r !== null);
+    try {
+      await writeWorkerEntry(this.redis, {
+        id: this.id,
+        host: os.hostname(),
+        pid: process.pid,
+        device: [...new Set(this.options.placements.map((p) => p.device))].join(','),
+        slots: this.options.placements.length,
+        threads: this.options.placements[0].threads,
+        current,
+        startedAt: this.startedAt,
+        imagesPerSecond: rates.length > 0 ? rates.reduce((a, b) => a + b, 0) : null,
+        trialsDone: this.trialsDone,
+        trialsFailed: this.trialsFailed,
+      });
+    } catch {
+      // A missed heartbeat is only an older entry; the next one writes it again.
+    }
+  }
+
+  private async processJob(job: Job<unknown, TrialJobResult>, signal?: AbortSignal): Promise<TrialJobResult> {
+    let data: TrialJob;
+    try {
+      data = validateTrialJob(job.data);
+      if (job.id !== data.key) throw new UnrecoverableError(`trial job: id ${String(job.id)} is not its key ${data.key}`);
+    } catch (error) {
+      const refusal = isInvalidTrialJob(error) ? new UnrecoverableError((error as Error).message) : error;
+      this.failed(`job ${String(job.id)}`, refusal);
+      throw refusal;
+    }
+    const slot = this.freeSlots.pop() ?? 0;
+    const placement = this.options.placements[slot];
+    const what = `trial ${data.key.slice(0, 12)} ${describe(data.settings)}`;
+    try {
+      const inputs = await this.inputs(data);
+      this.log(`${what}: started (attempt ${job.attemptsMade + 1}${job.opts.attempts ? ` of ${job.opts.attempts}` : ''}, ${placement.device})`);
+      const training = this.train(job, data, inputs, placement, signal);
+      this.trainings.add(training);
+      const record = await training.finally(() => this.trainings.delete(training));
+      this.trialsDone++;
+      this.log(`${what}: finished, validation accuracy ${(record.fitness * 100).toFixed(2)}%${record.diverged ? ' (diverged)' : ''} in ${record.seconds.toFixed(1)} s`);
+      return { trial: record, worker: this.id };
+    } catch (error) {
+      // Stopped at once: the job is left active, for its lock to lapse (the process exits).
+      if (this.forced.signal.aborted) return new Promise<never>(() => undefined);
+      // A bad input (a refused setting, a weights file that does not fit) fails the same way every time.
+      const failure = isUsageError(error) && !(error instanceof UnrecoverableError) ? new UnrecoverableError((error as Error).message) : error;
+      this.failed(what, failure);
+      throw failure;
+    } finally {
+      this.current.delete(data.key);
+      this.freeSlots.push(slot);
+      void this.beat();
+    }
+  }
+
+  private failed(what: string, error: unknown): void {
+    this.trialsFailed++;
+    const message = error instanceof Error ? error.message : String(error);
+    this.log(`${what}: failed${error instanceof UnrecoverableError ? ' (not retried)' : ''}: ${message.split('\n')[0]}`);
+    void this.beat();
+  }
+
+  private async train(job: Job<unknown, TrialJobResult>, data: TrialJob, inputs: TrialInputs, placement: TrialPlacement, signal?: AbortSignal): Promise<TrialRecord> {
+    const { packed, settings, weightsSha256 } = inputs;
+    const splits = splitsFor(packed, settings);
+    const current: CurrentTrial = {
+      key: data.key,
+      model: settings.model,
+      activation: settings.activation,
+      optimizer: settings.optimizer,
+      fold: 1,
+      folds: splits.length,
+      epoch: 0,
+      epochs: settings.epochs,
+      imagesPerSecond: null,
+    };
+    this.current.set(data.key, current);
+    void this.beat();
+    let epochStarted = Date.now();
+    const onEvent = (event: TrialEvent): void => {
+      if (event.kind !== 'fold') return;
+      const now = Date.now();
+      const imagesPerSecond = splits[event.fold - 1].train.length / Math.max((now - epochStarted) / 1000, 1e-3);
+      epochStarted = now;
+      Object.assign(current, { fold: event.fold, folds: event.folds, epoch: event.epoch, epochs: event.epochs, imagesPerSecond });
+      const progress: TrialJobProgress = { fold: event.fold, folds: event.folds, epoch: event.epoch, epochs: event.epochs, imagesPerSecond };
+      job.updateProgress(progress as unknown as object).catch(() => undefined);
+    };
+    const stop = signal ? AbortSignal.any([signal, this.forced.signal]) : this.forced.signal;
+    const record = await trainTrialRecord(data.key, packed, settings, weightsSha256, placement, { signal: stop, onEvent });
+    // The weights' path is this worker's cache; the record names them by hash (in its key's settings).
+    const { weightsFile: _local, ...kept } = record.settings as Record<string, unknown>;
+    return { ...record, settings: kept };
+  }
+
+  /** The job's data set and weights, fetched (once) and checked against the job. */
+  private async inputs(data: TrialJob): Promise<TrialInputs> {
+    const packed = await this.pack(data);
+    let weightsSha256: string | null = null;
+    let weightsFile: string | undefined;
+    if (data.weights) {
+      weightsFile = await this.blob('weights', data.weights.sha256, 'weights');
+      weightsSha256 = (await weightsOf(weightsFile)).sha256;
+    }
+    const settings: TrialSettings = { ...data.settings, ...(weightsFile ? { weightsFile } : {}) };
+    const key = keyOfTrial(packed, settings, weightsSha256);
+    if (key !== data.key) {
+      throw new UnrecoverableError(`trial job: key ${data.key} is not the key of its data set, settings and weights (${key}); not trained`);
+    }
+    return { packed, settings, weightsSha256 };
+  }
+
+  private async blob(kind: BlobKind, sha256: string, what: string): Promise<string> {
+    try {
+      return await this.blobs.file(kind, sha256);
+    } catch (error) {
+      if (error instanceof BlobError) throw new UnrecoverableError(`${what}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** The job's packed data set, its bytes and content fingerprint checked; named as the coordinator names it. */
+  private async pack(data: TrialJob): Promise<PackedDataset> {
+    const { packSha256, fingerprint, name } = data.dataset;
+    let read = this.packs.get(packSha256);
+    if (!read) {
+      read = (async () => {
+        const file = await this.blob('packs', packSha256, `data set ${name}`);
+        const cache = readCache(file);
+        if (!cache.ok) throw new UnrecoverableError(`data set ${name}: pack ${packSha256} is not a usable fer-ga pack (${cache.reason})`);
+        return cache.packed;
+      })();
+      read.catch(() => this.packs.delete(packSha256));
+      this.packs.set(packSha256, read);
+      while (this.packs.size > PACKS_KEPT) this.packs.delete(this.packs.keys().next().value as string);
+    }
+    const packed = await read;
+    if (packed.header.fingerprint !== fingerprint) {
+      throw new UnrecoverableError(`data set ${name}: pack ${packSha256} holds data set ${packed.header.fingerprint}, not ${fingerprint}; not trained`);
+    }
+    return { ...packed, header: { ...packed.header, dataset: name } };
+  }
+}
