@@ -12,6 +12,7 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import { prepareDataset, type PreparedDataset } from '../src/data/dataset';
+import { TrainedModel } from '../src/model';
 import { blobMeta, fetchBlob, putBlob, putFileBlob } from '../src/queue/blobs';
 import { connect, KEY_PREFIX, TRIAL_QUEUE } from '../src/queue/connection';
 import { TRIAL_JOB_VERSION, type TrialJob, type TrialJobResult } from '../src/queue/trial-job';
@@ -170,10 +171,27 @@ describe('fer-ga worker', () => {
     expect(fs.existsSync(path.join(set.tmp, 'worker-a', 'queue', 'packs', `${pack.sha256}.fergapack`))).toBe(true);
     expect(a.stderr()).toMatch(/trial [0-9a-f]{12} resnet50 relu\+adam: started[^\n]*\n[^]*finished, validation accuracy/);
 
-    const local = await trainTrialRecord(job.key, packed, settingsWith(), null, { device: 'cpu', threads: 1 }, {});
+    const local = await trainTrialRecord(job.key, packed, settingsWith(), null, { device: 'cpu', threads: 1 }, { checkpoint: path.join(set.tmp, 'local.ckpt') });
     expect(trial.fitness).toBe(local.fitness);
     const withoutTimes = (history: unknown[]) => history.map((epoch) => ({ ...(epoch as object), seconds: undefined }));
     expect(withoutTimes(folds[0].history)).toEqual(withoutTimes((local.result as { folds: Array<{ history: unknown[] }> }).folds[0].history));
+  });
+
+  test('a trial from weights: fetched by hash, kept in their format, in the key', async () => {
+    const file = path.join(set.tmp, 'tuned.safetensors');
+    await (await TrainedModel.load(path.join(set.tmp, 'local.ckpt'))).exportSafetensors(file);
+    const weights = await putFileBlob(redis, file);
+    const settings = settingsWith({ weightsFile: file, freezeEpochs: 1 });
+    const job: TrialJob = { ...trialJob(), key: keyOfTrial(packed, settings, weights.sha256), weights, settings: { ...settingsWith(), freezeEpochs: 1 } };
+    await add(job, job.key);
+    const done = await finished(job.key);
+    expect(done.failedReason).toBeUndefined();
+    const { trial } = done.returnvalue as TrialJobResult;
+    expect(trial.key).toBe(job.key);
+    expect(trial.settings).toMatchObject({ weightsSha256: weights.sha256, freezeEpochs: 1 });
+    // The worker's copy is its own business: the record names the weights by hash only.
+    expect(trial.settings.weightsFile).toBeUndefined();
+    expect(fs.readdirSync(path.join(set.tmp, 'worker-a', 'queue', 'weights'))).toEqual([`${weights.sha256}.safetensors`]);
   });
 
   test('a job that is not what it says fails at once, without retries, naming what differs', async () => {
@@ -200,12 +218,12 @@ describe('fer-ga worker', () => {
     const result = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', server.url, '--json'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     const status = JSON.parse(result.stdout) as { counts: Record<string, number>; workers: Array<Record<string, unknown>> };
-    expect(status.counts).toEqual({ waiting: 0, active: 0, completed: 1, failed: 4, delayed: 0 });
+    expect(status.counts).toEqual({ waiting: 0, active: 0, completed: 2, failed: 4, delayed: 0 });
     expect(status.workers).toEqual([
-      expect.objectContaining({ id: a.id, pid: a.child.pid, device: 'cpu', slots: 1, threads: 1, current: [], trialsDone: 1, trialsFailed: 4, lost: false }),
+      expect.objectContaining({ id: a.id, pid: a.child.pid, device: 'cpu', slots: 1, threads: 1, current: [], trialsDone: 2, trialsFailed: 4, lost: false }),
     ]);
     const text = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', server.url], { encoding: 'utf8' });
-    expect(text.stdout).toMatch(/: 0 waiting, 0 active, 1 completed, 4 failed, 0 delayed/);
+    expect(text.stdout).toMatch(/: 0 waiting, 0 active, 2 completed, 4 failed, 0 delayed/);
     expect(text.stdout).toContain(a.id);
   });
 
