@@ -85,11 +85,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 /** The job once it has completed or failed. */
 async function finished(id: string, timeoutMs = 30000): Promise<Job> {
-  return until(`job ${id} to finish`, async () => {
-    const job = await Job.fromId(queue, id);
-    const state = await job?.getState();
-    return state === 'completed' || state === 'failed' ? job : undefined;
+  await until(`job ${id} to finish`, async () => {
+    const state = await queue.getJobState(id);
+    return state === 'completed' || state === 'failed' ? true : undefined;
   }, timeoutMs);
+  return (await Job.fromId(queue, id)) as Job;
 }
 
 interface WorkerProcess {
@@ -148,6 +148,12 @@ describe('fer-ga worker', () => {
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/^fer-ga: --queue redis:\/\/127\.0\.0\.1:1: cannot reach Redis \(.+\)\n$/);
     }
+  });
+
+  test('a device this machine lacks is refused at start, in one line', () => {
+    const result = spawnSync(process.execPath, [BIN, 'worker', '--queue', server.url, '--device', 'cuda:7'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^fer-ga: --device cuda:7(: this libtorch sees no CUDA device| does not exist \(\d+ CUDA device\(s\)\))\n$/);
   });
 
   let a: WorkerProcess;

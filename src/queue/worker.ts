@@ -48,7 +48,7 @@ const FORCED_CLOSE_MS = 2000;
 /** Packs kept read in memory: a worker usually serves one study, sometimes two. */
 const PACKS_KEPT = 2;
 
-function describe(settings: Pick<TrialSettings, 'model' | 'activation' | 'optimizer'>): string {
+function trialName(settings: Pick<TrialSettings, 'model' | 'activation' | 'optimizer'>): string {
   return `${settings.model} ${settings.activation}+${settings.optimizer}`;
 }
 
@@ -144,8 +144,13 @@ export class TrialWorker {
       this.connected = false;
     });
     this.redis.on('ready', () => {
-      if (!this.connected) this.log(`worker: reconnected to Redis at ${displayUrl(this.options.url)}`);
+      const reconnected = !this.connected;
       this.connected = true;
+      if (reconnected) {
+        this.log(`worker: reconnected to Redis at ${displayUrl(this.options.url)}`);
+        // A Redis restarted without persistence has lost the registry entry.
+        void this.beat();
+      }
     });
   }
 
@@ -200,7 +205,7 @@ export class TrialWorker {
     }
     const slot = this.freeSlots.pop() ?? 0;
     const placement = this.options.placements[slot];
-    const what = `trial ${data.key.slice(0, 12)} ${describe(data.settings)}`;
+    const what = `trial ${data.key.slice(0, 12)} ${trialName(data.settings)}`;
     try {
       const inputs = await this.inputs(data);
       this.log(`${what}: started (attempt ${job.attemptsMade + 1}${job.opts.attempts ? ` of ${job.opts.attempts}` : ''}, ${placement.device})`);

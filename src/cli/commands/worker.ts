@@ -60,9 +60,11 @@ export const workerCommand: CommandModule<GlobalArguments, WorkerArguments> = {
     await probeQueue(args.queue);
     const info = native().info();
     checkDevice(args.device, info);
+    // Named as it resolves, for `queue status` and the trial records.
+    const device = args.device === 'auto' ? (info.cuda.available ? 'cuda' : 'cpu') : args.device;
     const worker = await TrialWorker.start({
       url: args.queue,
-      placements: slotPlacements({ device: args.device, threads: args.threads }, args.slots, info),
+      placements: slotPlacements({ device, threads: args.threads }, args.slots, info),
       cacheDir: args.cache,
       lockSeconds: args['lock-seconds'],
       log,
