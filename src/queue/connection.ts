@@ -57,12 +57,14 @@ export async function probeQueue(url: string, timeoutMs = 5000): Promise<void> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // ioredis rejects with "Connection is closed." and reports the cause (ECONNREFUSED, …) as an event.
+  let cause: string | undefined;
+  client.on('error', (error: NodeJS.ErrnoException) => (cause ??= error.code ?? error.message));
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const reason = cause ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UsageError(`--queue ${displayUrl(url)}: cannot reach Redis (${reason})`);
   } finally {
     client.disconnect();
