@@ -73,4 +73,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, subject)
   );
   `,
+  `
+  -- Trials that failed on a queue after every attempt. Not a result: a trial here and not in
+  -- trials is asked for again by the next run; one later trained stays here as its history.
+  CREATE TABLE failed_trials (
+    key          TEXT PRIMARY KEY,    -- the trial's key
+    error        TEXT NOT NULL,       -- the last attempt's failure
+    attempts     INTEGER NOT NULL,
+    failed_at    TEXT NOT NULL
+  );
+  `,
 ];

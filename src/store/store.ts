@@ -336,6 +336,26 @@ export class Store {
       .get(run) as { key: string; genes: string; fitness: number } | undefined;
     return linked && { key: linked.key, genes: JSON.parse(linked.genes) as Record<string, string>, fitness: linked.fitness };
   }
+
+  /** Records that trial `key` failed after `attempts` attempts (the latest failure replaces an earlier one). */
+  saveFailedTrial(key: string, error: string, attempts: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO failed_trials (key, error, attempts, failed_at) VALUES (?, ?, ?, ?)').run(key, error, attempts, now());
+  }
+
+  /** Trials that failed and have not been trained since, oldest failure first. */
+  failedTrials(): FailedTrialRecord[] {
+    const rows = this.db
+      .prepare('SELECT key, error, attempts, failed_at FROM failed_trials WHERE key NOT IN (SELECT key FROM trials) ORDER BY failed_at, key')
+      .all() as Array<{ key: string; error: string; attempts: number; failed_at: string }>;
+    return rows.map((row) => ({ key: row.key, error: row.error, attempts: row.attempts, failedAt: row.failed_at }));
+  }
+}
+
+export interface FailedTrialRecord {
+  key: string;
+  error: string;
+  attempts: number;
+  failedAt: string;
 }
 
 function trialFromRow(row: Record<string, unknown>): TrialRecord {
