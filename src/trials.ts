@@ -10,6 +10,7 @@ import type { FitnessResult, FitnessSource } from './ga/evolve';
 import type { Genes } from './ga/genome';
 import type { ActivationName, ModelName, OptimizerName } from './names';
 import type { TrainResult } from './native';
+import { isTrialFailedError } from './queue/trial-failed';
 import { describeHolder } from './store/claims';
 import type { Store, TrialRecord } from './store/store';
 import { trainOnce } from './store/train-once';
@@ -111,20 +112,41 @@ export async function trialKey(packed: Pick<PackedDataset, 'header'>, settings: 
 }
 
 export interface TrialOutcome {
+  /** With `failed`, the trial as asked for with fitness 0: it is not stored among the trials. */
   trial: TrialRecord;
   cached: boolean;
+  /** Why the trial failed on the queue after every attempt (see queue/trial-failed.ts); absent when it trained. */
+  failed?: string;
 }
 
 export type TrialEvent =
   | { kind: 'fold'; fold: number; folds: number; settings: TrialSettings; epoch: number; epochs: number }
   /** Another process is training this trial; this one waits for its result. */
-  | { kind: 'waiting'; settings: TrialSettings; holder: string };
+  | { kind: 'waiting'; settings: TrialSettings; holder: string }
+  /** The trial failed on the queue after every attempt; the run goes on without it. */
+  | { kind: 'failed'; settings: TrialSettings; error: string };
+
+/**
+ * Trains a trial somewhere else (a queue's workers) and returns the record a local
+ * training would have made; a TrialFailedError when it failed there for good.
+ */
+export interface TrialTrainer {
+  train(
+    key: string,
+    packed: PackedDataset,
+    settings: TrialSettings,
+    weightsSha256: string | null,
+    control: Pick<TrialControl, 'signal' | 'onEvent'>,
+  ): Promise<TrialRecord>;
+}
 
 export interface TrialControl {
   signal?: AbortSignal;
   onEvent?: (event: TrialEvent) => void;
   /** Where the first fold's network is saved: a path, or a path for each trial key. */
   checkpoint?: string | ((key: string) => string);
+  /** Trains trials elsewhere instead of here (the checkpoint is then not written). */
+  trainer?: TrialTrainer;
 }
 
 /** What a checkpoint carries besides the weights: enough to preprocess and label new images the same way. */
@@ -191,8 +213,10 @@ export async function trainFold(
 }
 
 /**
- * Returns the stored trial, or trains it (every fold) and stores it. Among processes that
- * share the results file, one trains a key and the others wait for its result.
+ * Returns the stored trial, or trains it (every fold; here, or by `control.trainer`) and
+ * stores it. Among processes that share the results file, one trains a key and the others
+ * wait for its result. A trial that failed for good on the queue is stored as failed and
+ * answered with fitness 0 and `failed` set; a later call asks for it again.
  */
 export async function runTrial(
   store: Store,
@@ -203,27 +227,30 @@ export async function runTrial(
 ): Promise<TrialOutcome> {
   const weightsSha256 = (await startingWeights(settings))?.sha256 ?? null;
   const key = keyOfTrial(packed, settings, weightsSha256);
-  return trainOnce(store, key, () => trainTrialRecord(key, packed, settings, weightsSha256, placement, control), {
-    signal: control.signal,
-    onWait: (holder) => control.onEvent?.({ kind: 'waiting', settings, holder: describeHolder(holder) }),
-  });
+  const train = () =>
+    control.trainer ? control.trainer.train(key, packed, settings, weightsSha256, control) : trainTrialRecord(key, packed, settings, weightsSha256, placement, control);
+  try {
+    return await trainOnce(store, key, train, {
+      signal: control.signal,
+      onWait: (holder) => control.onEvent?.({ kind: 'waiting', settings, holder: describeHolder(holder) }),
+    });
+  } catch (error) {
+    if (!isTrialFailedError(error) || error.key !== key) throw error;
+    store.saveFailedTrial(key, error.reason, error.attempts);
+    control.onEvent?.({ kind: 'failed', settings, error: error.message });
+    const trial: TrialRecord = { ...describeTrial(key, packed, settings, weightsSha256, placement), fitness: 0, diverged: false, result: { error: error.reason }, seconds: 0, device: '', libtorch: '' };
+    return { trial, cached: false, failed: error.reason };
+  }
 }
 
-/** Trains every fold of trial `key` and returns its record, without touching a store (a queue worker's job). */
-export async function trainTrialRecord(
+/** What a trial's record says before any result: its identity, genes and settings. */
+function describeTrial(
   key: string,
   packed: PackedDataset,
   settings: TrialSettings,
   weightsSha256: string | null,
   placement: TrialPlacement,
-  control: TrialControl,
-): Promise<TrialRecord> {
-  const folds: TrainResult[] = [];
-  const count = splitsFor(packed, settings).length;
-  const checkpoint = typeof control.checkpoint === 'function' ? control.checkpoint(key) : control.checkpoint;
-  for (let fold = 0; fold < count; fold++) {
-    folds.push(await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }));
-  }
+): Pick<TrialRecord, 'key' | 'dataset' | 'fingerprint' | 'model' | 'genes' | 'settings'> {
   return {
     key,
     dataset: packed.header.dataset,
@@ -248,6 +275,26 @@ export async function trainTrialRecord(
       // How the images were made (face crop, margin, …): shown by reports; the fingerprint already tells sets apart.
       preprocess: packed.header.settings,
     },
+  };
+}
+
+/** Trains every fold of trial `key` and returns its record, without touching a store (a queue worker's job). */
+export async function trainTrialRecord(
+  key: string,
+  packed: PackedDataset,
+  settings: TrialSettings,
+  weightsSha256: string | null,
+  placement: TrialPlacement,
+  control: TrialControl,
+): Promise<TrialRecord> {
+  const folds: TrainResult[] = [];
+  const count = splitsFor(packed, settings).length;
+  const checkpoint = typeof control.checkpoint === 'function' ? control.checkpoint(key) : control.checkpoint;
+  for (let fold = 0; fold < count; fold++) {
+    folds.push(await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }));
+  }
+  return {
+    ...describeTrial(key, packed, settings, weightsSha256, placement),
     fitness: folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length,
     diverged: folds.some((r) => r.diverged),
     result: { folds },
@@ -271,7 +318,9 @@ export class TrainingFitness implements FitnessSource {
 
   async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {
     const placement = this.placements[slot % this.placements.length];
-    const { trial, cached } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), placement, this.control);
+    const { trial, cached, failed } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), placement, this.control);
+    // A failed trial scores 0 and names no stored trial.
+    if (failed !== undefined) return { fitness: 0, trialKey: null, trained: false };
     if (this.control.run !== undefined) this.store.linkTrials(this.control.run, [{ key: trial.key, trained: !cached }]);
     return { fitness: trial.fitness, trialKey: trial.key, trained: !cached };
   }

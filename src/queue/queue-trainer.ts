@@ -1,0 +1,256 @@
+/**
+ * The coordinator's side of the queue: a trial is trained by whichever worker takes its
+ * job, and comes back as the record a local training would have stored. The job's id is
+ * the trial's key, so a trial queued or running anywhere is never queued twice, and a
+ * coordinator that was killed and resumed waits for the same jobs again.
+ *
+ * The data set and the weights go up once as content-addressed blobs (blobs.ts); the job
+ * names them by hash. Retries of a failing trial, stalled-job recovery and the events a
+ * coordinator waits on are BullMQ's.
+ */
+import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+import type { PackedDataset } from '../data/cache';
+import { abortError } from '../errors';
+import type { TrialRecord } from '../store/store';
+import type { TrialControl, TrialSettings, TrialTrainer } from '../trials';
+import { putFileBlob } from './blobs';
+import { connect, displayUrl, KEY_PREFIX, TRIAL_QUEUE } from './connection';
+import { TrialFailedError } from './trial-failed';
+import { TRIAL_JOB_VERSION, validateTrialJob, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
+
+/** The name every trial job carries (the id tells them apart). */
+export const TRIAL_JOB_NAME = 'trial';
+
+const KEEP_FINISHED_S = 7 * 24 * 3600;
+
+/**
+ * A failing trial is tried a bounded number of times; a finished one (done or failed)
+ * stays a week, so another coordinator, or this one resumed, still finds its result.
+ */
+export const TRIAL_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'fixed', delay: 1000 },
+  removeOnComplete: { age: KEEP_FINISHED_S },
+  removeOnFail: { age: KEEP_FINISHED_S },
+};
+
+type Upload = { sha256: string; bytes: number };
+
+interface Pending {
+  data: TrialJob;
+  packFile: string;
+  weightsFile?: string;
+}
+
+export interface QueueTrainerOptions {
+  /** A line about the connection (lost, back): the CLI writes it to stderr. */
+  onNotice?: (line: string) => void;
+}
+
+export class QueueTrainer implements TrialTrainer {
+  /** Uploads in flight, by file: trials asking at once share one. */
+  private readonly uploads = new Map<string, Promise<Upload>>();
+  /** Jobs this process waits for: added again when Redis comes back (one restarted without its data has lost them). */
+  private readonly pending = new Map<string, Pending>();
+  private readonly progressListeners = new Map<string, (progress: TrialJobProgress) => void>();
+  /** Trials this process has seen fail: asked for again, they fail at once instead of being retried. */
+  private readonly failedHere = new Set<string>();
+  private connectionLost = false;
+  private closing = false;
+
+  private constructor(
+    private readonly url: string,
+    private readonly redis: Redis,
+    private readonly eventsRedis: Redis,
+    private readonly queue: Queue,
+    private readonly events: QueueEvents,
+    private readonly onNotice: (line: string) => void,
+  ) {
+    // ioredis reconnects for ever; its errors while it does are expected, and said once.
+    const quiet = () => undefined;
+    redis.on('error', quiet);
+    eventsRedis.on('error', quiet);
+    queue.on('error', quiet);
+    events.on('error', quiet);
+    redis.on('close', () => {
+      if (this.connectionLost || this.closing) return;
+      this.connectionLost = true;
+      this.onNotice(`queue ${displayUrl(this.url)}: connection lost, reconnecting`);
+    });
+    redis.on('ready', () => {
+      if (!this.connectionLost) return;
+      this.connectionLost = false;
+      this.onNotice(`queue ${displayUrl(this.url)}: reconnected`);
+      void this.requeuePending();
+    });
+    events.on('progress', ({ jobId, data }) => {
+      const progress = progressOf(data);
+      if (progress) this.progressListeners.get(jobId)?.(progress);
+    });
+  }
+
+  /** Connects to the queue at `url` (probeQueue has checked it can be reached). */
+  static async open(url: string, options: QueueTrainerOptions = {}): Promise<QueueTrainer> {
+    const redis = connect(url);
+    const eventsRedis = connect(url);
+    const queue = new Queue(TRIAL_QUEUE, { connection: redis, prefix: KEY_PREFIX });
+    const events = new QueueEvents(TRIAL_QUEUE, { connection: eventsRedis, prefix: KEY_PREFIX });
+    const trainer = new QueueTrainer(url, redis, eventsRedis, queue, events, options.onNotice ?? (() => undefined));
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    return trainer;
+  }
+
+  /**
+   * Queues trial `key` (unless it is queued, running or done already) and waits for its
+   * record. A TrialFailedError when it failed after every attempt; an AbortError when
+   * `signal` stops the wait (the job stays queued, for a resumed run to wait for again).
+   */
+  async train(
+    key: string,
+    packed: PackedDataset,
+    settings: TrialSettings,
+    weightsSha256: string | null,
+    control: Pick<TrialControl, 'signal' | 'onEvent'> = {},
+  ): Promise<TrialRecord> {
+    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256), packFile: packed.file, weightsFile: settings.weightsFile };
+    this.pending.set(key, pending);
+    const onEvent = control.onEvent;
+    if (onEvent) this.progressListeners.set(key, (p) => onEvent({ kind: 'fold', fold: p.fold, folds: p.folds, settings, epoch: p.epoch, epochs: p.epochs }));
+    try {
+      const job = await this.enqueue(pending);
+      const finished = job.waitUntilFinished(this.events);
+      let returned: unknown;
+      try {
+        returned = await untilAborted(finished, control.signal);
+      } catch (error) {
+        if (control.signal?.aborted) throw abortError();
+        throw (await this.failure(key)) ?? error;
+      }
+      const record = usableRecord(key, returned);
+      if (typeof record === 'string') throw this.failed(key, record, (await this.queue.getJob(key))?.attemptsMade ?? 0);
+      return settings.weightsFile ? { ...record, settings: { ...record.settings, weightsFile: settings.weightsFile } } : record;
+    } finally {
+      this.pending.delete(key);
+      this.progressListeners.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    this.eventsRedis.disconnect();
+    this.redis.disconnect();
+  }
+
+  /** The job for a trial, with its data set and weights uploaded (each once) and checked as a worker will check it. */
+  private async jobData(key: string, packed: PackedDataset, settings: TrialSettings, weightsSha256: string | null): Promise<TrialJob> {
+    const pack = await this.upload(packed.file);
+    let weights: Upload | null = null;
+    if (settings.weightsFile) {
+      weights = await this.upload(settings.weightsFile);
+      if (weights.sha256 !== weightsSha256) {
+        throw new Error(`weights file ${settings.weightsFile} changed since it was read (its bytes now hash to ${weights.sha256})`);
+      }
+    }
+    // Where the weights file lies is the coordinator's business: the job names its bytes.
+    const { weightsFile: _where, ...computed } = settings;
+    return validateTrialJob({
+      version: TRIAL_JOB_VERSION,
+      key,
+      dataset: { fingerprint: packed.header.fingerprint, packSha256: pack.sha256, bytes: pack.bytes, name: packed.header.dataset },
+      weights,
+      settings: computed,
+    });
+  }
+
+  private upload(file: string): Promise<Upload> {
+    let upload = this.uploads.get(file);
+    if (!upload) {
+      upload = putFileBlob(this.redis, file).finally(() => this.uploads.delete(file));
+      this.uploads.set(file, upload);
+    }
+    return upload;
+  }
+
+  /**
+   * Adds the job unless its id exists. A job this process has not seen end, found failed or
+   * done with a result no one can use, is asked for again: a later run retries it.
+   */
+  private async enqueue(pending: Pending): Promise<Job> {
+    const { key } = pending.data;
+    await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: key });
+    const job = await this.queue.getJob(key);
+    if (!job) throw new Error(`trial job ${key} vanished from ${displayUrl(this.url)} as it was added`);
+    if (this.failedHere.has(key)) return job;
+    const state = await job.getState();
+    const unusable = state === 'failed' || (state === 'completed' && typeof usableRecord(key, job.returnvalue) === 'string');
+    if (unusable) {
+      await job.updateData(pending.data);
+      // Another coordinator may have retried it first: then it is no longer finished, and waiting is all there is to do.
+      await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true }).catch(() => undefined);
+    }
+    return job;
+  }
+
+  /** The TrialFailedError of a job that ended failed; undefined when it did not. */
+  private async failure(key: string): Promise<TrialFailedError | undefined> {
+    const job = await this.queue.getJob(key);
+    if (!job || (await job.getState()) !== 'failed') return undefined;
+    return this.failed(key, job.failedReason || 'no reason given', job.attemptsMade);
+  }
+
+  private failed(key: string, reason: string, attempts: number): TrialFailedError {
+    this.failedHere.add(key);
+    return new TrialFailedError(key, reason, attempts);
+  }
+
+  /** After Redis came back: every job still waited for is added again (a no-op for those it kept), its blobs uploaded again if lost. */
+  private async requeuePending(): Promise<void> {
+    for (const pending of [...this.pending.values()]) {
+      try {
+        await Promise.all([this.upload(pending.packFile), ...(pending.weightsFile ? [this.upload(pending.weightsFile)] : [])]);
+        await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: pending.data.key });
+      } catch {
+        // Lost again: the next 'ready' tries again.
+      }
+    }
+  }
+}
+
+/** The trial a worker returned, or why it cannot be stored: only a record of this very trial, with a fitness in 0..1, is. */
+function usableRecord(key: string, returned: unknown): TrialRecord | string {
+  const result = returned as Partial<TrialJobResult> | null | undefined;
+  const trial = result?.trial as Partial<TrialRecord> | undefined;
+  const from = typeof result?.worker === 'string' ? `worker ${result.worker}` : 'a worker';
+  if (typeof trial !== 'object' || trial === null) return `${from} returned no trial`;
+  if (trial.key !== key) return `${from} returned trial ${String(trial.key)} for this one`;
+  if (typeof trial.fitness !== 'number' || !(trial.fitness >= 0 && trial.fitness <= 1)) return `${from} returned fitness ${String(trial.fitness)}`;
+  return trial as TrialRecord;
+}
+
+/** A worker's progress report, or undefined for anything else. */
+function progressOf(data: unknown): TrialJobProgress | undefined {
+  const p = data as Partial<TrialJobProgress> | null;
+  if (typeof p !== 'object' || p === null) return undefined;
+  const counts = [p.fold, p.folds, p.epoch, p.epochs];
+  return counts.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0) ? (p as TrialJobProgress) : undefined;
+}
+
+/** `work`, or an AbortError as soon as `signal` aborts (the work is left to finish unobserved). */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined);
+  if (signal.aborted) throw abortError();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
