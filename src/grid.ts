@@ -18,13 +18,16 @@ export interface GridRow {
   accuracy: number;
   diverged: boolean;
   cached: boolean;
-  /** The trial's key in the store. */
+  /** The trial's key in the store (a failed trial's is not stored). */
   key: string;
+  /** Why the trial failed on the queue; its accuracy is then 0. */
+  failed?: string;
 }
 
 /**
  * Rows in the paper's order: model, then optimizer, then activation. With several
- * placements, that many cells train at once, cell i in whichever slot is free.
+ * placements, that many cells train at once, cell i in whichever slot is free; with a
+ * queue's trainer, every cell is queued at once.
  */
 export async function runGrid(
   store: Store,
@@ -38,9 +41,9 @@ export async function runGrid(
   const cells = choices.models.flatMap((model) =>
     choices.optimizers.flatMap((optimizer) => choices.activations.map((activation) => ({ model, optimizer, activation }))),
   );
-  return runPool(cells, slots.length, async (cell, slot) => {
-    const { trial, cached } = await runTrial(store, packed, { ...base, ...cell }, slots[slot], control);
-    const row = { ...cell, accuracy: trial.fitness, diverged: trial.diverged, cached, key: trial.key };
+  return runPool(cells, control.trainer ? cells.length : slots.length, async (cell, slot) => {
+    const { trial, cached, failed } = await runTrial(store, packed, { ...base, ...cell }, slots[slot % slots.length], control);
+    const row: GridRow = { ...cell, accuracy: trial.fitness, diverged: trial.diverged, cached, key: trial.key, ...(failed !== undefined ? { failed } : {}) };
     control.onCell?.(row);
     return row;
   });

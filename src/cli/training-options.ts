@@ -8,10 +8,13 @@ import { native } from '../native';
 import { slotPlacements } from '../parallel';
 import { minimumSize } from '../networks';
 import { UsageError } from '../errors';
+import { checkQueueUrl, probeQueue } from '../queue/connection';
+import { QueueTrainer } from '../queue/queue-trainer';
 import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { choiceFlag, integerFlag, numberFlag, writingFlag } from './arguments';
 import { withDatasetOptions, type DatasetArguments } from './dataset-options';
 import type { GlobalArguments } from './main';
+import { queueFlag } from './queue-flag';
 import { resultsFileFlag } from './results-file';
 
 export { loadDataset } from './dataset-options';
@@ -34,6 +37,8 @@ export interface TrainingArguments extends GlobalArguments, DatasetArguments {
   weights?: string;
   'freeze-epochs': number;
   'partial-weights': boolean;
+  /** Redis URL of the queue whose workers train the trials (instead of this process). */
+  queue?: string;
 }
 
 /** `--parallel`: only grid and evolve train several trials at once. */
@@ -59,7 +64,24 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('save-best', { type: 'string', requiresArg: true, describe: "keep the best trial's network as DIR/best.ckpt (for predict)" })
     .option('weights', { type: 'string', requiresArg: true, describe: "start from these weights (torchvision's names): torch.save(state_dict) file or .safetensors" })
     .option('freeze-epochs', { requiresArg: true, default: 0, describe: 'with --weights: feature layers frozen for the first N epochs', coerce: integerFlag('freeze-epochs', 0, 100000) })
-    .option('partial-weights', { type: 'boolean', default: false, describe: 'with --weights: skip missing, unexpected or mis-shaped keys instead of refusing' });
+    .option('partial-weights', { type: 'boolean', default: false, describe: 'with --weights: skip missing, unexpected or mis-shaped keys instead of refusing' })
+    .option('queue', { ...queueFlag(), describe: `trained by the workers of a queue (fer-ga worker): ${queueFlag().describe}`, coerce: (url: string) => checkQueueUrl(url) });
+}
+
+/** `--queue`: reached once before anything else is done (no data prepared), or one line naming it, exit 2. */
+export async function probeQueueFlag(args: Pick<TrainingArguments, 'queue'>): Promise<void> {
+  if (args.queue !== undefined) await probeQueue(args.queue);
+}
+
+/** Runs `work` with the trainer of the --queue given (closed when it ends), or with none: trials train here. */
+export async function withQueueTrainer<T>(args: Pick<TrainingArguments, 'queue'>, work: (trainer: QueueTrainer | undefined) => Promise<T>): Promise<T> {
+  if (args.queue === undefined) return work(undefined);
+  const trainer = await QueueTrainer.open(args.queue, { onNotice: (line) => process.stderr.write(`${line}\n`) });
+  try {
+    return await work(trainer);
+  } finally {
+    await trainer.close();
+  }
 }
 
 /** For the commands that train several trials (grid, evolve); `train` refuses the flag. */
@@ -126,6 +148,8 @@ export function logTrialEvent(event: TrialEvent): void {
   const what =
     event.kind === 'waiting'
       ? `waiting for another process, which is training it (${event.holder})`
-      : `fold ${event.fold}/${event.folds} epoch ${event.epoch}/${event.epochs}`;
+      : event.kind === 'failed'
+        ? `failed, scored 0 (${event.error})`
+        : `fold ${event.fold}/${event.folds} epoch ${event.epoch}/${event.epochs}`;
   process.stderr.write(`${s.model} ${s.activation}+${s.optimizer}: ${what}\n`);
 }

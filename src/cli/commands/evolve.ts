@@ -24,7 +24,9 @@ import {
   logTrialEvent,
   modelFlag,
   placements,
+  probeQueueFlag,
   trialSettings,
+  withQueueTrainer,
   withParallelOption,
   withTrainingOptions,
   type ParallelArguments,
@@ -56,7 +58,7 @@ interface RunSettings {
 }
 
 /** Flags a resumed run may take with any value: they change where and how its trials run, not what they compute. */
-const RESUME_FLAGS = new Set(['resume', 'db', 'json', 'device', 'threads', 'parallel', 'save-best', 'cache', 'help']);
+const RESUME_FLAGS = new Set(['resume', 'db', 'json', 'device', 'threads', 'parallel', 'save-best', 'cache', 'queue', 'help']);
 
 /**
  * Where each flag that defines a run is kept in its settings: given again with --resume
@@ -174,6 +176,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
+    await probeQueueFlag(args);
     // A new run's settings are checked before the results file is opened or created.
     const fresh = args.resume === undefined ? newRunSettings(args) : undefined;
     if (fresh) await checkRunSettings(fresh, args);
@@ -217,7 +220,8 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
 
       const ga = gaSettings(settings.ga);
       // One process steps a run at a time: a second `--resume` of it is refused, naming the holder.
-      await withRunOwnership(store, run, () => withInterrupt(async (signal) => {
+      // With a fitness table nothing trains, so no queue is needed.
+      await withQueueTrainer(table ? {} : args, (trainer) => withRunOwnership(store, run, () => withInterrupt(async (signal) => {
         let fitness: FitnessSource;
         if (table) {
           fitness = table;
@@ -227,13 +231,15 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             onEvent: logTrialEvent,
             checkpoint: keeper?.trialFile,
             run,
+            trainer,
           });
         }
         const result = await runEvolution(ga, {
           store,
           run,
           fitness,
-          parallel: args.parallel,
+          // On a queue a whole generation is queued at once: its workers decide how many train together.
+          parallel: trainer ? ga.population : args.parallel,
           signal,
           onEvent: (e) => {
             if (e.kind === 'individual' && e.position === ga.population - 1) {
@@ -256,7 +262,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           );
           if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);
         }
-      }));
+      })));
     } catch (error) {
       if ((error as Error).name === 'AbortError' && run > 0) throw abortError(`stopped; the state is saved: resume with fer-ga evolve --resume ${run} --db ${args.db}`);
       throw error;

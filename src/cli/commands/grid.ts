@@ -16,7 +16,9 @@ import {
   checkTrainingInputs,
   logTrialEvent,
   placements,
+  probeQueueFlag,
   trialSettings,
+  withQueueTrainer,
   withParallelOption,
   withTrainingOptions,
   type ParallelArguments,
@@ -41,6 +43,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
       .option('activations', { type: 'string', requiresArg: true, default: PAPER_ACTIVATIONS.join(','), describe: 'comma-separated activations', coerce: choiceListFlag('activations', ACTIVATIONS) })
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
   handler: async (args) => {
+    await probeQueueFlag(args);
     await checkTrainingInputs(args, args.models);
     const packed = await loadDataset(args);
     const store = new Store(args.db);
@@ -57,19 +60,20 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
       });
       process.stderr.write(`grid run ${run} in ${args.db}\n`);
       // Held while it trains, so `fer-ga runs` tells a grid in progress from a stopped one.
-      rows = await withRunOwnership(store, run, () => withInterrupt(async (signal) => {
+      rows = await withQueueTrainer(args, (trainer) => withRunOwnership(store, run, () => withInterrupt(async (signal) => {
         const done = await runGrid(store, packed, base, args, placements(args), {
           signal,
           onEvent: logTrialEvent,
           checkpoint: keeper?.trialFile,
-          // Linked as each cell finishes, so a stopped grid's run still lists what it trained.
-          onCell: (cell) => store.linkTrials(run, [{ key: cell.key, trained: !cell.cached }]),
+          trainer,
+          // Linked as each cell finishes, so a stopped grid's run still lists what it trained (a failed cell stored no trial).
+          onCell: (cell) => cell.failed === undefined && store.linkTrials(run, [{ key: cell.key, trained: !cell.cached }]),
         });
         store.finishRun(run);
         return done;
-      }));
-      const top = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-      if (keeper) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
+      })));
+      const top = bestRow(rows);
+      if (keeper && top.failed === undefined) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
     } catch (error) {
       if ((error as Error).name === 'AbortError' && run > 0) {
         throw abortError(`stopped; run ${run} keeps the cells it finished, and the same command continues from them (the trial cache answers them)`);
@@ -78,9 +82,18 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     } finally {
       store.close();
     }
-    const best = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+    const best = bestRow(rows);
+    const failed = rows.filter((r) => r.failed !== undefined);
     if (args.json) {
-      printJson({ run, dataset: packed.header.dataset, rows, best, trainings: rows.filter((r) => !r.cached).length, checkpoint: bestCheckpoint ?? null });
+      printJson({
+        run,
+        dataset: packed.header.dataset,
+        rows,
+        best,
+        trainings: rows.filter((r) => !r.cached && r.failed === undefined).length,
+        failed: failed.length,
+        checkpoint: bestCheckpoint ?? null,
+      });
       return;
     }
     printTable(
@@ -91,13 +104,26 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
           optimizer,
           ...args.activations.map((activation) => {
             const row = rows.find((r) => r.model === model && r.optimizer === optimizer && r.activation === activation);
-            return row ? `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}` : '';
+            if (!row) return '';
+            return row.failed !== undefined ? 'failed' : `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}`;
           }),
         ]),
       ),
       [false, false, ...args.activations.map(() => true)],
     );
-    process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%)${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
+    if (best.failed === undefined) {
+      process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%)${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
+    } else {
+      process.stdout.write('\nno best: every cell failed\n');
+    }
+    // Stored as failed; the same command asks the queue for them again.
+    for (const row of failed) process.stdout.write(`failed: ${row.model} ${row.activation} + ${row.optimizer}: ${row.failed}\n`);
     if (bestCheckpoint) process.stdout.write(`checkpoint: ${bestCheckpoint}\n`);
   },
 };
+
+/** The most accurate cell; one that trained beats a failed one. */
+function bestRow(rows: GridRow[]): GridRow {
+  const trained = (row: GridRow) => (row.failed === undefined ? 1 : 0);
+  return rows.reduce((a, b) => (trained(b) > trained(a) || (trained(b) === trained(a) && b.accuracy > a.accuracy) ? b : a));
+}

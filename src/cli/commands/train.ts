@@ -7,7 +7,20 @@ import { runTrial, trainFold } from '../../trials';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
-import { activationFlag, checkTrainingInputs, loadDataset, logTrialEvent, modelFlag, optimizerFlag, placement, trialSettings, withTrainingOptions, type TrainingArguments } from '../training-options';
+import {
+  activationFlag,
+  checkTrainingInputs,
+  loadDataset,
+  logTrialEvent,
+  modelFlag,
+  optimizerFlag,
+  placement,
+  probeQueueFlag,
+  trialSettings,
+  withQueueTrainer,
+  withTrainingOptions,
+  type TrainingArguments,
+} from '../training-options';
 
 interface TrainArguments extends TrainingArguments {
   model: ModelName;
@@ -26,20 +39,24 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
       .option('optimizer', optimizerFlag())
       .option('checkpoint', { type: 'string', requiresArg: true, describe: 'save the trained network (first fold) here' }) as never,
   handler: async (args) => {
+    await probeQueueFlag(args);
     await checkTrainingInputs(args, [args.model]);
     const packed = await loadDataset(args);
     const store = new Store(args.db);
     try {
       const settings = trialSettings(args, { model: args.model, activation: args.activation, optimizer: args.optimizer });
       const keeper = args['save-best'] ? new BestCheckpoint(args['save-best']) : undefined;
-      const { trial, cached } = await withInterrupt((signal) =>
-        runTrial(store, packed, settings, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint ?? keeper?.trialFile }),
+      const { trial, cached, failed } = await withQueueTrainer(args, (trainer) =>
+        withInterrupt((signal) =>
+          runTrial(store, packed, settings, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint ?? keeper?.trialFile, trainer }),
+        ),
       );
-      // A trial answered from the cache has no network on disk: keep() trains its first fold again.
+      if (failed !== undefined) throw new Error(`trial ${trial.key} failed on the queue: ${failed}`);
+      // A trial answered from the cache, or trained by a queue's worker, has no network here: keep() trains its first fold again.
       const checkpoint = keeper
         ? await withInterrupt((signal) => keeper.keep(packed, settings, trial.fitness, placement(args), { signal }))
         : (args.checkpoint ?? null);
-      if (args.checkpoint && cached) {
+      if (args.checkpoint && (cached || args.queue !== undefined)) {
         await withInterrupt((signal) => trainFold(packed, settings, 0, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint }));
       }
       const summary = {
