@@ -60,6 +60,11 @@ function fetchNode() {
   if (installedNode() !== `v${NODE24_VERSION}`) fail(`${NODE24_BIN} does not run`);
 }
 
+/** Whether Node 24 loads the addon (an addon built against other headers does not). */
+function loadsOnNode24(file) {
+  return spawnSync(NODE24_BIN, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(file)})`], { stdio: 'ignore' }).status === 0;
+}
+
 /** npm's own node-gyp: the one `npm ci` builds packages with. */
 function nodeGyp() {
   if (process.env.npm_config_node_gyp && fs.existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
@@ -87,7 +92,7 @@ function buildForNode24(native, previous) {
   const copy = path.join(DIR, native.name);
   const built = path.join(copy, native.file);
   const entry = { name: native.name, node20, node24: built };
-  if (previous && previous.node20.sha256 === node20.sha256 && fs.existsSync(built)) return Promise.resolve(entry);
+  if (previous && previous.node20.sha256 === node20.sha256 && fs.existsSync(built) && loadsOnNode24(built)) return Promise.resolve(entry);
 
   fs.rmSync(copy, { recursive: true, force: true });
   // Its own build folder stays behind; dependencies it does not carry resolve from the
@@ -101,7 +106,14 @@ function buildForNode24(native, previous) {
     cwd: copy,
     stdio: ['ignore', out, out],
     // Node 24 first on PATH: what the build files run with `node` runs on the Node built for.
-    env: { ...process.env, PATH: `${path.dirname(NODE24_BIN)}${path.delimiter}${process.env.PATH}`, OPENCV4NODEJS_DISABLE_AUTOBUILD: '1' },
+    // npm_config_nodedir too: under `npm run` npm passes its own (this machine's is /usr,
+    // Node 20's headers), which node-gyp takes over the command line's --nodedir.
+    env: {
+      ...process.env,
+      PATH: `${path.dirname(NODE24_BIN)}${path.delimiter}${process.env.PATH}`,
+      OPENCV4NODEJS_DISABLE_AUTOBUILD: '1',
+      npm_config_nodedir: path.dirname(path.dirname(NODE24_BIN)),
+    },
   });
   return new Promise((resolve) => {
     child.on('close', (code) => {
@@ -110,6 +122,7 @@ function buildForNode24(native, previous) {
         const tail = fs.readFileSync(log, 'utf8').trim().split('\n').slice(-15).join('\n');
         fail(`building ${native.name} for Node 24 failed (exit ${code}); the end of ${log}:\n${tail}`);
       }
+      if (!loadsOnNode24(built)) fail(`${built} was built but Node ${NODE24_VERSION} cannot load it (built against other headers? see ${log})`);
       say(`built ${native.name} in ${Math.round((Date.now() - started) / 1000)} s`);
       resolve(entry);
     });
