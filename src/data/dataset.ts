@@ -148,6 +148,15 @@ function sourceKey(records: ImageRecord[], classes: string[], settings: Record<s
   return hash.digest('hex');
 }
 
+/** A second name for a cache file: a hard link (no second copy of a large set), or a copy across file systems. */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
+}
+
 /** A cache made from the same sources in another folder (a copied or moved set), if any. */
 function sameSourcesElsewhere(cacheDir: string, key: string): string | undefined {
   const suffix = `-${key.slice(0, 16)}.fergapack`;
@@ -192,7 +201,7 @@ export async function prepareDataset(specText: string, options: PrepareOptions =
   // checked against one, and is used as it is (it is what the trials are keyed by anyway).
   const opencv = cached.ok ? openCvVersion() : undefined;
   if (cached.ok && (opencv === undefined || cached.packed.header.opencv === opencv)) {
-    if (cached.packed.file !== file) fs.copyFileSync(cached.packed.file, file);
+    if (cached.packed.file !== file) linkOrCopy(cached.packed.file, file);
     const dataset = spec.kind === 'synthetic' ? 'synthetic' : `${spec.kind}:${spec.root}`;
     return { ...cached.packed, header: { ...cached.packed.header, dataset }, file, reused: true };
   }
