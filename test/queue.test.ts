@@ -77,6 +77,14 @@ async function startWorkers(url: string, count: number, name: string): Promise<C
   return workers;
 }
 
+/** Resolves once any of `children` has written a line holding `text` (at once if one has already). */
+function untilLine(children: Child[], text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (children.some((child) => child.stderr().includes(text))) resolve();
+    for (const child of children) child.onLine((line) => line.includes(text) && resolve());
+  });
+}
+
 /** A graceful stop (SIGTERM): each worker finishes what it holds and exits 0. */
 async function stopWorkers(workers: Child[]): Promise<void> {
   for (const worker of workers) worker.child.kill('SIGTERM');
@@ -222,10 +230,23 @@ describe('evolve --queue', () => {
       expect(finished).toEqual(storedTrials(db).map((t) => t.key.slice(0, 12)));
     }));
 
+  test('Ctrl-C stops the coordinator waiting, not the trials it queued: exit 130, and --resume with --queue ends the study', () =>
+    onQueue('interrupted', 2, async ({ redis, workers, db, coordinator }) => {
+      await untilLine(workers, ': started');
+      coordinator.child.kill('SIGINT');
+      expect(await coordinator.exited).toBe(130);
+      expect(coordinator.stderr()).toContain(`fer-ga: stopped; the state is saved: resume with fer-ga evolve --resume 1 --db ${db} --queue ${redis.url}\n`);
+      // The trial in hand goes on to the end with no coordinator waiting for it.
+      await untilLine(workers, ': finished');
+      expectSameStudy(db, await finishedRun(start([...evolve, '--db', db, '--resume', '1', '--queue', redis.url])));
+      await stopWorkers(workers);
+      expect(workers.flatMap(finishedBy).sort()).toEqual(storedTrials(db).map((t) => t.key.slice(0, 12)));
+    }));
+
   test('Redis restarted mid-study with its data lost: the coordinator queues its trials again, the study ends the same', () =>
     onQueue('restart', 2, async (study) => {
       const { workers, db, coordinator } = study;
-      await new Promise<void>((resolve) => workers.forEach((worker) => worker.onLine((line) => line.includes(': finished') && resolve())));
+      await untilLine(workers, ': finished');
       await study.redis.stop();
       study.redis = await startRedis({ port: study.redis.port });
       expectSameStudy(db, await finishedRun(coordinator));

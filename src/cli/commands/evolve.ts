@@ -8,6 +8,7 @@ import { readFitnessTable, TableFitness } from '../../ga/fitness-table';
 import { GENE_CHOICES, genesByName, GENE_NAMES } from '../../ga/genes';
 import { DEFAULT_OPERATORS, OPERATOR_SET_NAMES, type OperatorSetName } from '../../ga/operator-sets';
 import type { ModelName } from '../../names';
+import { displayUrl } from '../../queue/connection';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { BestCheckpoint } from '../../best-checkpoint';
@@ -264,7 +265,11 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
         }
       })));
     } catch (error) {
-      if ((error as Error).name === 'AbortError' && run > 0) throw abortError(`stopped; the state is saved: resume with fer-ga evolve --resume ${run} --db ${args.db}`);
+      if ((error as Error).name === 'AbortError' && run > 0) {
+        // Its queued trials go on training meanwhile; the resumed run waits for them again.
+        const queue = args.queue !== undefined ? ` --queue ${displayUrl(args.queue)}` : '';
+        throw abortError(`stopped; the state is saved: resume with fer-ga evolve --resume ${run} --db ${args.db}${queue}`);
+      }
       throw error;
     } finally {
       store.close();
