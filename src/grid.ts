@@ -35,6 +35,8 @@ export interface GridRow {
 /** With halving: the schedule's halving, and where rung states are kept. */
 export interface GridFidelity {
   halving?: HalvingSettings & { statesDir: string };
+  /** Full fidelity trained here: a cell whose rung state a halving run left there continues from it instead of starting over. */
+  statesDir?: string;
 }
 
 /**
@@ -55,6 +57,15 @@ export async function runGrid(
     choices.optimizers.flatMap((optimizer) => choices.activations.map((activation) => ({ model, optimizer, activation }))),
   );
   if (control.halving) return runGridByHalving(store, packed, base, cells, slots, { ...control, halving: control.halving });
+  const statesDir = control.trainer ? undefined : control.statesDir;
+  if (statesDir) {
+    return runPool(cells, slots.length, async (cell, slot) => {
+      const outcome = await runTrialToRung(store, packed, { ...base, ...cell }, base.epochs, slots[slot % slots.length], { ...control, statesDir });
+      const row: GridRow = { ...cell, accuracy: outcome.accuracy, diverged: outcome.diverged, cached: outcome.cached, key: outcome.key, epochs: base.epochs, epochsTrained: outcome.epochsTrained };
+      control.onCell?.(row);
+      return row;
+    });
+  }
   return runPool(cells, control.trainer ? cells.length : slots.length, async (cell, slot) => {
     const { trial, cached, failed } = await runTrial(store, packed, { ...base, ...cell }, slots[slot % slots.length], control);
     const row: GridRow = {
