@@ -127,8 +127,21 @@ export type TrialEvent =
   | { kind: 'failed'; settings: TrialSettings; error: string };
 
 /**
+ * Part of a trial's schedule trained elsewhere (multi-fidelity): up to `untilEpoch`, each
+ * fold continuing from its state file in `states` (saved after `fromEpoch` epochs; none
+ * when 0), and each fold's state reached written to `saveStates` (below the full schedule).
+ */
+export interface RungTraining {
+  untilEpoch: number;
+  fromEpoch: number;
+  states: string[];
+  saveStates?: string[];
+}
+
+/**
  * Trains a trial somewhere else (a queue's workers) and returns the record a local
- * training would have made; a TrialFailedError when it failed there for good.
+ * training would have made; a TrialFailedError when it failed there for good. With
+ * `rung`, only that part of the schedule (the record is the rung's result).
  */
 export interface TrialTrainer {
   train(
@@ -137,6 +150,7 @@ export interface TrialTrainer {
     settings: TrialSettings,
     weightsSha256: string | null,
     control: Pick<TrialControl, 'signal' | 'onEvent'>,
+    rung?: RungTraining,
   ): Promise<TrialRecord>;
 }
 
@@ -305,12 +319,25 @@ export async function trainTrialRecord(
   for (let fold = 0; fold < count; fold++) {
     folds.push(await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }));
   }
+  return recordOfFolds(key, packed, settings, weightsSha256, placement, folds);
+}
+
+/** A trial's record from its folds' results: fitness the mean final validation accuracy, seconds summed (plus `earlierSeconds`, a continued trial's rungs before). */
+export function recordOfFolds(
+  key: string,
+  packed: PackedDataset,
+  settings: TrialSettings,
+  weightsSha256: string | null,
+  placement: TrialPlacement,
+  folds: TrainResult[],
+  earlierSeconds = 0,
+): TrialRecord {
   return {
     ...describeTrial(key, packed, settings, weightsSha256, placement),
     fitness: folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length,
     diverged: folds.some((r) => r.diverged),
     result: { folds },
-    seconds: folds.reduce((sum, r) => sum + r.seconds, 0),
+    seconds: earlierSeconds + folds.reduce((sum, r) => sum + r.seconds, 0),
     device: folds[0].device,
     libtorch: folds[0].libtorch,
   };

@@ -14,12 +14,6 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(set.tmp, { recursive: true, force: true }));
 
 describe('refused with one line, exit 2', () => {
-  test('--queue with halving names --queue and --fidelity', () => {
-    const result = runCli('evolve', ...set.flags, '--epochs', '4', '--db', path.join(set.tmp, 'q.db'), '--queue', 'redis://127.0.0.1:1');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^fer-ga: --queue trains whole trials only: use --fidelity full with --queue/);
-  });
-
   test('--fidelity halving with a fitness table, and a first rung beyond --epochs', () => {
     const table = runCli('evolve', '--fitness-table', TABLES, '--dataset', 'kdef', '--model', 'googlenet', '--fidelity', 'halving', '--db', path.join(set.tmp, 't.db'));
     expect(table.code).toBe(2);
