@@ -3,7 +3,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <torch/random.h>
+#include <torch/utils.h>
 
 #include "models/alexnet.h"
 #include "models/googlenet.h"
