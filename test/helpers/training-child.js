@@ -1,0 +1,93 @@
+'use strict';
+/**
+ * Child process for the native-boundary tests: each mode does something from JS that used
+ * to bring the process down while a trial trains, then prints one JSON line. Run with
+ * --expose-gc so collected memory is really collected.
+ *   node --expose-gc training-child.js transfer,getter   (any of them, comma-separated)
+ *   node --expose-gc training-child.js exit
+ */
+const path = require('path');
+
+const { native } = require(path.join(__dirname, '..', '..', 'dist', 'native'));
+
+const SIZE = 32;
+const COUNT = 64;
+
+/** Seeded bytes so two runs see the same images. */
+function images() {
+  const out = new Uint8Array(COUNT * SIZE * SIZE);
+  let state = 7;
+  for (let i = 0; i < out.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state >>> 24;
+  }
+  return out;
+}
+
+const labels = Int32Array.from({ length: COUNT }, (_, i) => i % 4);
+const options = {
+  model: 'googlenet',
+  classes: 4,
+  channels: 1,
+  size: SIZE,
+  batchSize: 16,
+  epochs: 2,
+  threads: 1,
+  seed: 5,
+  labels,
+  trainIndices: Int32Array.from({ length: 48 }, (_, i) => i),
+  validationIndices: Int32Array.from({ length: 16 }, (_, i) => 48 + i),
+};
+
+/** Churns the heap so an ArrayBuffer nothing references is freed while the trial runs. */
+function churn(promise) {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return new Promise((resolve) => {
+    const tick = () => {
+      if (settled) return resolve(promise);
+      for (let i = 0; i < 20; i++) new Uint8Array(COUNT * SIZE * SIZE).fill(255);
+      global.gc();
+      setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+/** Trains while JS does `mode` to the images; resolves with the trial's result. */
+async function disturbed(mode) {
+  if (mode === 'transfer') {
+    let buffer = images();
+    const job = native().startTraining({ ...options, images: buffer }, () => undefined);
+    // The trial's bytes move to a clone that is dropped at once: the original is detached.
+    structuredClone(buffer.buffer, { transfer: [buffer.buffer] });
+    buffer = null;
+    return churn(job.promise);
+  }
+  if (mode === 'getter') {
+    const withGetter = { ...options };
+    // Each read hands out another array; none of them is kept by the caller.
+    Object.defineProperty(withGetter, 'images', { enumerable: true, get: () => images() });
+    return churn(native().startTraining(withGetter, () => undefined).promise);
+  }
+  throw new Error(`unknown mode ${mode}`);
+}
+
+async function main(modes) {
+  if (modes === 'exit') {
+    native().startTraining({ ...options, images: images(), epochs: 100, progressEveryBatches: 1 }, () => process.exit(0));
+    return;
+  }
+  const losses = (result) => result.history.map((e) => [e.trainLoss, e.validationLoss]);
+  const out = { undisturbed: losses(await native().startTraining({ ...options, images: images() }, () => undefined).promise) };
+  for (const mode of modes.split(',')) out[mode] = losses(await disturbed(mode));
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+main(process.argv[2]).catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});
