@@ -95,6 +95,7 @@ Napi::Value startTraining(const Napi::CallbackInfo& info) {
     } catch (...) {
       // No thread, so nobody else will release the function: its finalizer rejects the promise.
       task->failure = captureCurrentException();
+      task->failure->message = "could not start the training thread: " + task->failure->message;
       task->progress.Release();
     }
 

@@ -77,6 +77,15 @@ describe('a trial that ends badly says so', () => {
     expect(outcomes).toEqual(Array.from({ length: 10 }, () => ({ signal: null, status: 0, stderr: '' })));
   });
 
+  test('a training thread that cannot start rejects the promise, and the process still ends by itself', () => {
+    const child = spawnSync(process.execPath, [CHILD, 'no-thread'], { encoding: 'utf8', timeout: 60_000 });
+    expect({ signal: child.signal, status: child.status, stdout: child.stdout }).toEqual({
+      signal: null,
+      status: 0,
+      stdout: expect.stringMatching(/^rejected: could not start the training thread: \S/) as unknown as string,
+    });
+  });
+
   test('the Model constructor refuses anything but a loaded checkpoint', () => {
     const { Model } = native() as unknown as { Model: new (...args: unknown[]) => unknown };
     expect(() => new Model()).toThrow(/use loadCheckpoint/);

@@ -5,7 +5,10 @@
  * --expose-gc so collected memory is really collected.
  *   node --expose-gc training-child.js transfer,getter   (any of them, comma-separated)
  *   node --expose-gc training-child.js exit
+ *   node --expose-gc training-child.js no-thread   (prints how startTraining failed; must end by itself)
  */
+const { execFileSync } = require('child_process');
+const fs = require('fs');
 const path = require('path');
 
 const { native } = require(path.join(__dirname, '..', '..', 'dist', 'native'));
@@ -76,7 +79,28 @@ async function disturbed(mode) {
   throw new Error(`unknown mode ${mode}`);
 }
 
+/**
+ * Caps this process's address space just above what it uses, so that the training thread's
+ * stack cannot be mapped: the thread fails to start after everything else is set up.
+ */
+function startWithoutThread() {
+  native().info();
+  const used = Number(/VmSize:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+  execFileSync('prlimit', ['--pid', String(process.pid), `--as=${used + 6 * 2 ** 20}`]);
+  try {
+    native()
+      .startTraining({ ...options, images: images() }, () => undefined)
+      .promise.then(
+        () => process.stdout.write('resolved\n'),
+        (error) => process.stdout.write(`rejected: ${error.message}\n`),
+      );
+  } catch (error) {
+    process.stdout.write(`threw: ${error.message}\n`);
+  }
+}
+
 async function main(modes) {
+  if (modes === 'no-thread') return startWithoutThread();
   if (modes === 'exit') {
     native().startTraining({ ...options, images: images(), epochs: 100, progressEveryBatches: 1 }, () => process.exit(0));
     return;
