@@ -29,7 +29,7 @@ struct TrainingTask {
   std::optional<std::string> progressCallbackError;  // written and read on the JS thread only
 };
 
-void settle(Napi::Env env, TrainingTask& task) {
+void settleOrThrow(Napi::Env env, TrainingTask& task) {
   if (task.progressCallbackError) {
     task.deferred.Reject(Napi::Error::New(env, "onProgress threw: " + *task.progressCallbackError).Value());
   } else if (task.failure) {
@@ -38,6 +38,14 @@ void settle(Napi::Env env, TrainingTask& task) {
     task.deferred.Resolve(toJs(env, *task.result, task.config));
   } else {
     task.deferred.Reject(Napi::Error::New(env, "training ended without a result or an error").Value());
+  }
+}
+
+void settle(Napi::Env env, TrainingTask& task) {
+  try {
+    settleOrThrow(env, task);
+  } catch (const Napi::Error&) {
+    // The environment is being torn down (a worker thread terminated): no JS is left to tell.
   }
 }
 
@@ -51,8 +59,12 @@ void runOnWorker(TrainingTask* task) {
         callback.Call({toJs(env, *owned)});
       } catch (const Napi::Error& error) {
         // A throwing progress handler ends the trial; the promise carries its message.
-        task->progressCallbackError = error.Message();
         task->job->cancel();
+        try {
+          task->progressCallbackError = error.Message();
+        } catch (const Napi::Error&) {
+          task->progressCallbackError = "(no message: the environment is shutting down)";
+        }
       }
     });
   };

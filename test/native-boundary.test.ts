@@ -77,6 +77,16 @@ describe('a trial that ends badly says so', () => {
     expect(outcomes).toEqual(Array.from({ length: 10 }, () => ({ signal: null, status: 0, stderr: '' })));
   });
 
+  test('a worker thread terminated while its trial trains: the process carries on and ends cleanly', () => {
+    const child = spawnSync(process.execPath, [CHILD, 'terminate-worker'], { encoding: 'utf8', timeout: 60_000 });
+    expect({ signal: child.signal, status: child.status, stdout: child.stdout, stderr: child.stderr }).toEqual({
+      signal: null,
+      status: 0,
+      stdout: 'terminated\n',
+      stderr: '',
+    });
+  });
+
   test('a training thread that cannot start rejects the promise, and the process still ends by itself', () => {
     const child = spawnSync(process.execPath, [CHILD, 'no-thread'], { encoding: 'utf8', timeout: 60_000 });
     expect({ signal: child.signal, status: child.status, stdout: child.stdout }).toEqual({

@@ -5,11 +5,13 @@
  * --expose-gc so collected memory is really collected.
  *   node --expose-gc training-child.js transfer,getter   (any of them, comma-separated)
  *   node --expose-gc training-child.js exit
+ *   node --expose-gc training-child.js terminate-worker   (a worker thread trains and is terminated)
  *   node --expose-gc training-child.js no-thread   (prints how startTraining failed; must end by itself)
  */
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { Worker, isMainThread, parentPort } = require('worker_threads');
 
 const { native } = require(path.join(__dirname, '..', '..', 'dist', 'native'));
 
@@ -99,8 +101,20 @@ function startWithoutThread() {
   }
 }
 
+/** The worker trains and says when its first batch is done; the main thread then terminates it. */
+function terminateWorker() {
+  if (isMainThread) {
+    const worker = new Worker(__filename, { argv: ['terminate-worker'] });
+    worker.once('message', () => worker.terminate().then(() => process.stdout.write('terminated\n')));
+    return;
+  }
+  const training = { ...options, images: images(), epochs: 100, progressEveryBatches: 1 };
+  native().startTraining(training, () => parentPort.postMessage('trained a batch'));
+}
+
 async function main(modes) {
   if (modes === 'no-thread') return startWithoutThread();
+  if (modes === 'terminate-worker') return terminateWorker();
   if (modes === 'exit') {
     native().startTraining({ ...options, images: images(), epochs: 100, progressEveryBatches: 1 }, () => process.exit(0));
     return;
