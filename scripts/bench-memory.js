@@ -91,7 +91,14 @@ async function dropped(count, checkpoint) {
     await TrainedModel.load(checkpoint);
     rss.push(process.memoryUsage().rss / 2 ** 20);
   }
-  return { loads: count, rssBeforeMb: round(rss[0]), rssAfterMb: round(rss[rss.length - 1]), peakMb: round(Math.max(...rss)), heapUsedMb: round(process.memoryUsage().heapUsed / 2 ** 20) };
+  return {
+    loads: count,
+    checkpointMb: round(fs.statSync(checkpoint).size / 2 ** 20),
+    rssBeforeMb: round(rss[0]),
+    rssAfterMb: round(rss[rss.length - 1]),
+    peakMb: round(Math.max(...rss)),
+    heapUsedMb: round(process.memoryUsage().heapUsed / 2 ** 20),
+  };
 }
 
 async function writeCheckpoint(dir, model, size) {
