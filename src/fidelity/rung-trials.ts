@@ -15,7 +15,7 @@ import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { rungClaimSubject } from '../store/store';
 import { claimAndTrain, trainOnce } from '../store/train-once';
 import { keyOfTrial } from '../trial-key';
-import { recordOfFolds, splitsFor, trainFold, weightsOf, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
+import { placedThreads, recordOfFolds, splitsFor, trainFold, weightsOf, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
 
 export interface RungOutcome {
   key: string;
@@ -126,7 +126,7 @@ async function trainFoldsUntil(
   if (control.trainer) {
     // A whole trial from scratch is the queue's ordinary job (shared with full grids); anything else names its rung.
     const rung = full && start.epochs === 0 ? undefined : { untilEpoch, fromEpoch: start.epochs, states: start.states, saveStates };
-    const trained = await control.trainer.train(key, packed, settings, weightsSha256, control, rung);
+    const trained = await control.trainer.train(key, packed, settings, weightsSha256, placedThreads(placement), control, rung);
     return { record: { ...trained, seconds: earlier + trained.seconds }, epochsTrained };
   }
   const checkpoint = full ? (typeof control.checkpoint === 'function' ? control.checkpoint(key) : control.checkpoint) : undefined;
@@ -150,7 +150,7 @@ export async function runTrialToRung(
   control: TrialControl & { statesDir: string },
 ): Promise<RungOutcome> {
   const weightsSha256 = settings.weightsFile ? (await weightsOf(settings.weightsFile)).sha256 : null;
-  const key = keyOfTrial(packed, settings, weightsSha256);
+  const key = keyOfTrial(packed, settings, weightsSha256, placedThreads(placement));
   const folds = splitsFor(packed, settings).length;
   const waitOptions = {
     signal: control.signal,

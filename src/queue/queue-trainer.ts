@@ -114,11 +114,12 @@ export class QueueTrainer implements TrialTrainer {
     packed: PackedDataset,
     settings: TrialSettings,
     weightsSha256: string | null,
+    cpuThreads: number | null,
     control: Pick<TrialControl, 'signal' | 'onEvent'> = {},
     rung?: RungTraining,
   ): Promise<TrialRecord> {
     const files = [packed.file, ...(settings.weightsFile ? [settings.weightsFile] : []), ...(rung?.states ?? [])];
-    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256, rung), files };
+    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256, cpuThreads, rung), files };
     const id = trialJobId(pending.data);
     this.pending.set(id, pending);
     const onEvent = control.onEvent;
@@ -153,7 +154,14 @@ export class QueueTrainer implements TrialTrainer {
   }
 
   /** The job for a trial, with its data set and weights uploaded (each once) and checked as a worker will check it. */
-  private async jobData(key: string, packed: PackedDataset, settings: TrialSettings, weightsSha256: string | null, rung?: RungTraining): Promise<TrialJob> {
+  private async jobData(
+    key: string,
+    packed: PackedDataset,
+    settings: TrialSettings,
+    weightsSha256: string | null,
+    cpuThreads: number | null,
+    rung?: RungTraining,
+  ): Promise<TrialJob> {
     const pack = await this.upload(packed.file);
     const states: BlobRef[] = await Promise.all((rung?.states ?? []).map((file) => this.upload(file)));
     let weights: Upload | null = null;
@@ -171,6 +179,7 @@ export class QueueTrainer implements TrialTrainer {
       dataset: { fingerprint: packed.header.fingerprint, packSha256: pack.sha256, bytes: pack.bytes, name: packed.header.dataset },
       weights,
       settings: computed,
+      cpuThreads,
       ...(rung ? { rung: { untilEpoch: rung.untilEpoch, fromEpoch: rung.fromEpoch, states } } : {}),
     });
   }

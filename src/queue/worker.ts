@@ -207,7 +207,8 @@ export class TrialWorker {
       throw refusal;
     }
     const slot = this.freeSlots.pop() ?? 0;
-    const placement = this.options.placements[slot];
+    // A CPU trial's key holds its thread count: it trains with that count, whatever this slot's.
+    const placement: TrialPlacement = data.cpuThreads === null ? this.options.placements[slot] : { device: 'cpu', threads: data.cpuThreads };
     const rungText = data.rung ? ` epochs ${data.rung.fromEpoch + 1}-${data.rung.untilEpoch}` : '';
     const what = `trial ${data.key.slice(0, 12)} ${trialName(data.settings)}${rungText}`;
     try {
@@ -325,7 +326,7 @@ export class TrialWorker {
       weightsSha256 = (await weightsOf(weightsFile)).sha256;
     }
     const settings: TrialSettings = { ...data.settings, ...(weightsFile ? { weightsFile } : {}) };
-    const key = keyOfTrial(packed, settings, weightsSha256);
+    const key = keyOfTrial(packed, settings, weightsSha256, data.cpuThreads);
     if (key !== data.key) {
       throw new UnrecoverableError(`trial job: key ${data.key} is not the key of its data set, settings and weights (${key}); not trained`);
     }

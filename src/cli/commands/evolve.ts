@@ -160,7 +160,16 @@ function newRunSettings(args: EvolveArguments): RunSettings {
  */
 async function checkRunSettings(settings: RunSettings, args: EvolveArguments): Promise<void> {
   if (settings.fitnessTable) return;
-  await checkTrainingInputs({ size: settings.args.size, weights: settings.trial?.weightsFile, 'save-best': args['save-best'] }, networksOf(settings));
+  await checkTrainingInputs(
+    {
+      size: settings.args.size,
+      weights: settings.trial?.weightsFile,
+      'save-best': args['save-best'],
+      'freeze-epochs': settings.trial?.freezeEpochs,
+      'partial-weights': settings.trial?.partialWeights,
+    },
+    networksOf(settings),
+  );
 }
 
 export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
