@@ -9,7 +9,7 @@ import path from 'path';
 
 import Database from 'better-sqlite3';
 
-import { trialJobId, validateTrialJob } from '../src/queue/trial-job';
+import { TRIAL_JOB_VERSION, trialJobId, validateTrialJob } from '../src/queue/trial-job';
 import { TRIAL_DEFAULTS } from '../src/trials';
 import { BIN, smallSet, type SmallSet } from './helpers/cli';
 import { startRedis, type RedisServer } from './helpers/redis';
@@ -111,11 +111,12 @@ test('evolve --fidelity halving --queue: rungs trained by a worker from state bl
 describe('a rung job is checked field by field before anything is fetched', () => {
   const hex = (c: string) => c.repeat(64);
   const job = (rung: unknown) => ({
-    version: 1,
+    version: TRIAL_JOB_VERSION,
     key: hex('a'),
     dataset: { fingerprint: hex('b'), packSha256: hex('c'), bytes: 10, name: 'set' },
     weights: null,
     settings: { ...TRIAL_DEFAULTS, model: 'googlenet', activation: 'relu', optimizer: 'adam', epochs: 4 },
+    cpuThreads: 1,
     rung,
   });
 
