@@ -81,6 +81,8 @@ async function startOn(port: number, dir: string): Promise<RedisServer> {
       const done = exited(child);
       child.kill('SIGTERM');
       await done;
+      // Nothing is saved there (no RDB, no AOF); the folder only gives the server a working directory.
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -91,12 +93,17 @@ async function startOn(port: number, dir: string): Promise<RedisServer> {
  */
 export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-redis-'));
-  if (options.port !== undefined) return startOn(options.port, dir);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOn(await freePort(), dir);
-    } catch (error) {
-      if (attempt >= 3) throw error;
+  try {
+    if (options.port !== undefined) return await startOn(options.port, dir);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOn(await freePort(), dir);
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
     }
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
 }
