@@ -294,6 +294,10 @@ describe('trials that fail on the queue', () => {
       expect(row.error).toMatch(/foreign\.weight/);
       expect(row.attempts).toBe(1);
     }
+    const report = await run(['report', '--db', db]);
+    expect(report.status).toBe(0);
+    expect(report.stdout).toMatch(/## Failed trials/);
+    expect(report.stdout.match(/^\| [0-9a-f]{12} \| 1 \| .*foreign\.weight/gm)).toHaveLength(2);
 
     // The same grid again: the failed trials are queued again (and fail again), not taken as results.
     const starts = () => (worker.stderr().match(/: started/g) ?? []).length;

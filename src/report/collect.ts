@@ -9,7 +9,7 @@ import path from 'path';
 import { rungSchedule } from '../fidelity/rungs';
 import type { HalvingSettings } from '../ga/halving';
 import type { EpochRecord, TrainResult } from '../native';
-import type { RungRecord, Store, TrialRecord } from '../store/store';
+import type { FailedTrialRecord, RungRecord, Store, TrialRecord } from '../store/store';
 import type { Setting } from './condition';
 import { tablesOf } from './tables';
 
@@ -109,6 +109,8 @@ export interface ReportData {
   trials: ReportTrial[];
   /** Trials halving stopped part-way (no full-length result), at the furthest rung stored. */
   stopped: ReportTrial[];
+  /** Queued trials that failed on every attempt and have not been trained since (scored 0 by their runs). */
+  failed: FailedTrialRecord[];
 }
 
 function packageVersion(): string {
@@ -229,5 +231,6 @@ export function collectReport(store: Store, options: { run?: number; title?: str
     tables: tablesOf([...reportTrials, ...stopped]),
     trials: reportTrials,
     stopped,
+    failed: store.failedTrials(),
   };
 }

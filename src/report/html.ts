@@ -114,6 +114,13 @@ export function renderHtml(data: ReportData): string {
     const settings = data.trials[0].settings;
     body.push(`<h3>Settings of the first trial</h3><pre>${escapeXml(JSON.stringify(settings, null, 2))}</pre>`);
   }
+  if (data.failed.length > 0) {
+    const rows = data.failed
+      .map((f) => `<tr><td><code>${escapeXml(f.key.slice(0, 12))}</code></td><td class="num">${f.attempts}</td><td>${escapeXml(f.failedAt)}</td><td>${escapeXml(f.error)}</td></tr>`)
+      .join('');
+    body.push('<h2>Failed trials</h2><p class="meta">Failed on every attempt on the queue; their runs scored them 0.</p>');
+    body.push(`<table class="trials"><thead><tr><th>key</th><th>attempts</th><th>failed at</th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`);
+  }
 
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -53,5 +53,9 @@ export function renderMarkdown(data: ReportData): string {
     ),
     '',
   );
+  if (data.failed.length > 0) {
+    out.push('## Failed trials', '', 'Failed on every attempt on the queue; their runs scored them 0.', '');
+    out.push(mdTable(['key', 'attempts', 'failed at', 'error'], data.failed.map((f) => [f.key.slice(0, 12), String(f.attempts), f.failedAt, f.error.replace(/\|/g, '\\|')]), [false, true, false, false]), '');
+  }
   return out.join('\n');
 }
