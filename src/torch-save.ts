@@ -38,6 +38,14 @@ const STORAGE_BYTES = new Map<string, { bytes: number; integer: boolean }>([
   ['IntStorage', { bytes: 4, integer: true }],
 ]);
 
+/**
+ * A state dict's pickle makes about 8 lists, tuples, dicts and objects per tensor and one
+ * per module (ResNet-50: about 2,800). Each costs some hundred bytes however few bytes
+ * made it, so their number is bounded: a crafted pickle cannot make a small file cost
+ * gigabytes.
+ */
+const MOST_CONTAINERS = 50_000;
+
 /** A module and a name (`torch._utils _rebuild_tensor_v2`) are short; a long one is not a state dict's. */
 const LONGEST_GLOBAL_LINE = 256;
 
@@ -78,6 +86,13 @@ function unpickle(bytes: Buffer, fail: Fail): Value {
   const stack: Value[] = [];
   const marks: number[] = [];
   const memo = new Map<number, Value>();
+  let containers = 0;
+  const push = (value: Value): void => {
+    if (typeof value === 'object' && value !== null && ++containers > MOST_CONTAINERS) {
+      fail(`pickle: more than ${MOST_CONTAINERS} lists, tuples and dicts, far more than a state dict holds`);
+    }
+    stack.push(value);
+  };
   const pop = (): Value => {
     if (stack.length === 0 || stack.length <= (marks[marks.length - 1] ?? -1)) fail(`pickle: stack underflow at byte ${input.position}`);
     return stack.pop();
@@ -124,47 +139,47 @@ function unpickle(bytes: Buffer, fail: Fail): Value {
       case 0x95: input.skip(8); break; // FRAME
       case 0x63: { // GLOBAL
         const module = globalName();
-        stack.push({ global: `${module} ${globalName()}` } satisfies Global);
+        push({ global: `${module} ${globalName()}` } satisfies Global);
         break;
       }
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x7d: stack.push(new Map<string, Value>()); break; // EMPTY_DICT
+      case 0x29: push([]); break; // EMPTY_TUPLE
+      case 0x5d: push([]); break; // EMPTY_LIST
+      case 0x7d: push(new Map<string, Value>()); break; // EMPTY_DICT
       case 0x28: marks.push(stack.length); break; // MARK
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; } // TUPLE3
-      case 0x52: { const args = pop(); const callable = pop(); stack.push(reduce(callable, args)); break; } // REDUCE
+      case 0x74: push(popMark()); break; // TUPLE
+      case 0x85: push([pop()]); break; // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); push([a, b]); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); push([a, b, c]); break; } // TUPLE3
+      case 0x52: { const args = pop(); const callable = pop(); push(reduce(callable, args)); break; } // REDUCE
       case 0x71: remember(input.u8()); break; // BINPUT
       case 0x72: remember(input.u32()); break; // LONG_BINPUT
       case 0x94: remember(memo.size); break; // MEMOIZE
-      case 0x68: stack.push(recall(input.u8())); break; // BINGET
+      case 0x68: stack.push(recall(input.u8())); break; // BINGET: a second reference costs nothing
       case 0x6a: stack.push(recall(input.u32())); break; // LONG_BINGET
-      case 0x58: stack.push(input.take(input.u32()).toString('utf8')); break; // BINUNICODE
-      case 0x8c: stack.push(input.take(input.u8()).toString('utf8')); break; // SHORT_BINUNICODE
-      case 0x55: stack.push(input.take(input.u8()).toString('latin1')); break; // SHORT_BINSTRING
-      case 0x4b: stack.push(input.u8()); break; // BININT1
-      case 0x4d: stack.push(input.u16()); break; // BININT2
-      case 0x4a: stack.push(input.i32()); break; // BININT
+      case 0x58: push(input.take(input.u32()).toString('utf8')); break; // BINUNICODE
+      case 0x8c: push(input.take(input.u8()).toString('utf8')); break; // SHORT_BINUNICODE
+      case 0x55: push(input.take(input.u8()).toString('latin1')); break; // SHORT_BINSTRING
+      case 0x4b: push(input.u8()); break; // BININT1
+      case 0x4d: push(input.u16()); break; // BININT2
+      case 0x4a: push(input.i32()); break; // BININT
       case 0x8a: { // LONG1
         const digits = input.take(input.u8());
         let v = 0n;
         for (let i = digits.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(digits[i]);
         if (digits.length > 0 && digits[digits.length - 1] & 0x80) v -= 1n << BigInt(8 * digits.length);
-        stack.push(Number(v));
+        push(Number(v));
         break;
       }
-      case 0x47: stack.push(input.f64be()); break; // BINFLOAT
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4e: stack.push(null); break; // NONE
+      case 0x47: push(input.f64be()); break; // BINFLOAT
+      case 0x88: push(true); break; // NEWTRUE
+      case 0x89: push(false); break; // NEWFALSE
+      case 0x4e: push(null); break; // NONE
       case 0x51: { // BINPERSID: ('storage', class, key, location, numel)
         const id = pop();
         if (!Array.isArray(id) || id[0] !== 'storage' || !isGlobal(id[1]) || (typeof id[2] !== 'string' && typeof id[2] !== 'number')) {
           fail('pickle: a persistent id that is not a storage');
         }
-        stack.push({ storage: id[1].global.split(' ')[1] ?? '', key: String(id[2]) } satisfies Storage);
+        push({ storage: id[1].global.split(' ')[1] ?? '', key: String(id[2]) } satisfies Storage);
         break;
       }
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM

@@ -124,6 +124,7 @@ describe('fuzzing the readers', () => {
     const crafted: Mutant[] = [
       { name: 'memo bomb as a size', bytes: torchSaveArchive(stateDictPickle('w', OP.int(0), memoBomb, intTuple([1]))) },
       { name: 'nesting 100000 deep as a size', bytes: torchSaveArchive(stateDictPickle('w', OP.int(0), deep, intTuple([1]))) },
+      { name: '200000 lists side by side', bytes: torchSaveArchive(Buffer.concat([OP.PROTO2, Buffer.alloc(200000, OP.EMPTY_LIST[0]), OP.STOP])) },
       { name: 'shape 2^31 × 2^31', bytes: torchSaveArchive(stateDictPickle('w', OP.int(0), intTuple([2 ** 31 - 1, 2 ** 31 - 1]), intTuple([1, 1]))) },
       { name: '64 dimensions of 2', bytes: torchSaveArchive(stateDictPickle('w', OP.int(0), intTuple(new Array(64).fill(2)), intTuple(new Array(64).fill(0)))) },
       { name: 'stride 0 over a huge size', bytes: torchSaveArchive(stateDictPickle('w', OP.int(0), intTuple([1e9]), intTuple([0]))) },
