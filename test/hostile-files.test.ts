@@ -171,6 +171,16 @@ describe('results files', () => {
     expectRefused(runCli('runs', '--db', file), file, /schema version 999, newer than this fer-ga/);
   });
 
+  test('one cut short: one line naming it and exit 2', () => {
+    const whole = path.join(tmp, 'whole.db');
+    const store = new Store(whole);
+    for (let i = 0; i < 200; i++) store.createRun('grid', 'synthetic', null, { note: 'x'.repeat(2000) });
+    store.close();
+    const bytes = fs.readFileSync(whole);
+    const file = write('cut.db', bytes.subarray(0, bytes.length >> 1));
+    expectRefused(runCli('runs', '--db', file), file, /is not a fer-ga results database/);
+  });
+
   test('another kind of file: one line naming it and exit 2', () => {
     expectRefused(runCli('runs', '--db', FIXTURE), FIXTURE, /is not a fer-ga results database/);
   });
