@@ -118,6 +118,9 @@ TrainConfig trainConfig(const Napi::Object& options) {
   config.partialWeights = optionalBoolean(options, "partialWeights", false);
   config.weightsSource = optionalString(options, "weightsSource", "given as initialWeights");
   config.freezeEpochs = optionalInteger(options, "freezeEpochs", 0);
+  config.untilEpoch = optionalInteger(options, "untilEpoch", 0);
+  config.resumeStatePath = optionalString(options, "resumeState", "");
+  config.saveStatePath = optionalString(options, "saveState", "");
   return config;
 }
 

@@ -168,6 +168,16 @@ export function weightsOf(file: string): Promise<LoadedWeights> {
   return cached;
 }
 
+/**
+ * Part of a schedule (multi-fidelity): train up to `untilEpoch`, continuing from the state
+ * file `resumeState`, and write the state reached to `saveState` (see native.ts).
+ */
+export interface ResumableTraining {
+  untilEpoch?: number;
+  resumeState?: string;
+  saveState?: string;
+}
+
 /** Trains one fold of a trial's split (0-based), without touching the store. */
 export async function trainFold(
   packed: PackedDataset,
@@ -175,6 +185,7 @@ export async function trainFold(
   fold: number,
   placement: TrialPlacement,
   control: Omit<TrialControl, 'checkpoint'> & { checkpoint?: string } = {},
+  resumable: ResumableTraining = {},
 ): Promise<TrainResult> {
   const splits = splitsFor(packed, settings);
   const initialWeights = (await startingWeights(settings))?.weights;
@@ -203,6 +214,7 @@ export async function trainFold(
       threads: placement.threads,
       checkpoint: control.checkpoint,
       checkpointMetadata: checkpointMetadata(packed, settings),
+      ...resumable,
     },
     {
       signal: control.signal,
@@ -244,7 +256,7 @@ export async function runTrial(
 }
 
 /** What a trial's record says before any result: its identity, genes and settings. */
-function describeTrial(
+export function describeTrial(
   key: string,
   packed: PackedDataset,
   settings: TrialSettings,
@@ -308,12 +320,12 @@ export async function trainTrialRecord(
 export class TrainingFitness implements FitnessSource {
   /** `placements[slot]` is where the evaluation running in that concurrent slot trains. */
   constructor(
-    private readonly store: Store,
-    private readonly packed: PackedDataset,
-    private readonly base: TrialSettings,
-    private readonly placements: TrialPlacement[],
+    protected readonly store: Store,
+    protected readonly packed: PackedDataset,
+    protected readonly base: TrialSettings,
+    protected readonly placements: TrialPlacement[],
     /** `run`: the run each trial is linked to as it is answered (trained, or found in the cache). */
-    private readonly control: TrialControl & { run?: number } = {},
+    protected readonly control: TrialControl & { run?: number } = {},
   ) {}
 
   async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {
@@ -322,6 +334,6 @@ export class TrainingFitness implements FitnessSource {
     // A failed trial scores 0 and names no stored trial.
     if (failed !== undefined) return { fitness: 0, trialKey: null, trained: false };
     if (this.control.run !== undefined) this.store.linkTrials(this.control.run, [{ key: trial.key, trained: !cached }]);
-    return { fitness: trial.fitness, trialKey: trial.key, trained: !cached };
+    return { fitness: trial.fitness, trialKey: trial.key, trained: !cached, epochsTrained: cached ? 0 : this.base.epochs };
   }
 }
