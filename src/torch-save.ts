@@ -40,7 +40,7 @@ const STORAGE_BYTES = new Map<string, { bytes: number; integer: boolean }>([
 
 /**
  * A state dict's pickle makes about 8 lists, tuples, dicts and objects per tensor and one
- * per module (ResNet-50: about 2,800). Each costs some hundred bytes however few bytes
+ * per module (ResNet-50: 2,720). Each costs some hundred bytes however few bytes
  * made it, so their number is bounded: a crafted pickle cannot make a small file cost
  * gigabytes.
  */
