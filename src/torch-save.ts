@@ -253,7 +253,7 @@ export function readTorchSave(file: string, bytes: Buffer = fs.readFileSync(file
   const fail: Fail = (why) => {
     throw new UsageError(`weights file ${file} cannot be read as torch.save(model.state_dict()): ${why}`);
   };
-  const zip = readZip(bytes, fail);
+  const zip = readZip(bytes, fail, { notZip: 'not a zip file: the legacy (pre-1.6) format is not read; re-save with a current PyTorch' });
   const pickleName = [...zip.keys()].find((name) => name.endsWith('/data.pkl'));
   if (!pickleName) fail('no data.pkl in the archive');
   const prefix = pickleName.slice(0, -'data.pkl'.length);

@@ -7,7 +7,9 @@ import { ByteCursor, type Fail } from './byte-cursor';
 
 export interface ZipEntry {
   offset: number;
+  /** Bytes in the archive (compressed, when `compressed`). */
   size: number;
+  compressed: boolean;
 }
 
 const END_OF_DIRECTORY = 0x06054b50;
@@ -25,10 +27,17 @@ function findEndOfDirectory(bytes: Buffer): number {
   return -1;
 }
 
+export interface ZipOptions {
+  /** Lists compressed entries instead of failing on them. */
+  allowCompressed?: boolean;
+  /** What to say of a file that is no zip at all. */
+  notZip?: string;
+}
+
 /** Name → where its bytes lie in `bytes`. */
-export function readZip(bytes: Buffer, fail: Fail): Map<string, ZipEntry> {
+export function readZip(bytes: Buffer, fail: Fail, { allowCompressed = false, notZip = 'not a zip file' }: ZipOptions = {}): Map<string, ZipEntry> {
   const end = findEndOfDirectory(bytes);
-  if (end < 0) fail('not a zip file: the legacy (pre-1.6) format is not read; re-save with a current PyTorch');
+  if (end < 0) fail(notZip);
   const record = bytes.subarray(end, end + END_RECORD_BYTES);
   const count = record.readUInt16LE(10);
   const directoryBytes = record.readUInt32LE(12);
@@ -49,11 +58,12 @@ export function readZip(bytes: Buffer, fail: Fail): Map<string, ZipEntry> {
     const local = fields.readUInt32LE(38);
     const name = directory.take(nameLength).toString('utf8');
     directory.skip(extraLength + commentLength);
-    if (method !== 0 || compressedSize !== size) fail(`zip entry ${name} is compressed`);
+    const compressed = method !== 0 || compressedSize !== size;
+    if (compressed && !allowCompressed) fail(`zip entry ${name} is compressed`);
     if (local > end - LOCAL_HEADER_BYTES || bytes.readUInt32LE(local) !== LOCAL_HEADER) fail(`zip entry ${name} points at ${local}, where no entry starts`);
     const dataStart = local + LOCAL_HEADER_BYTES + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
-    if (dataStart + size > end) fail(`zip entry ${name} (${size} bytes at ${dataStart}) runs past the archive's end`);
-    entries.set(name, { offset: dataStart, size });
+    if (dataStart + compressedSize > end) fail(`zip entry ${name} (${compressedSize} bytes at ${dataStart}) runs past the archive's end`);
+    entries.set(name, { offset: dataStart, size: compressedSize, compressed });
   }
   return entries;
 }

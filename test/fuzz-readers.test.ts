@@ -200,7 +200,7 @@ describe('fuzzing the readers', () => {
     const sample = (values: number[], count: number) => Array.from({ length: count }, () => values[Math.floor(random() * values.length)]);
     const result = fuzz('checkpoint', intact, [
       ...truncations('file', intact, [0, 1, 100, intact.length >> 1, intact.length - 1, ...sample(boundaries, 6), pickle.offset + (pickle.size >> 1)]),
-      ...flips('pickle', intact, 8, random, pickle.offset, pickle.offset + pickle.size),
+      ...flips('pickle', intact, 16, random, pickle.offset, pickle.offset + pickle.size),
       ...flips('zip directory', intact, 4, random, boundaries[boundaries.length - 2], intact.length),
       ...randomFiles('checkpoint', 2, random, intact.subarray(0, 4)),
       { name: 'a torch.save file', bytes: fs.readFileSync(FIXTURE) },

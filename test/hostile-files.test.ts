@@ -152,12 +152,18 @@ describe('packed caches', () => {
 });
 
 describe('checkpoints', () => {
-  test.each<[string, () => string]>([
-    ['random bytes', () => write('junk.ckpt', Buffer.alloc(300, 0x5a))],
-    ['a torch.save file, not a checkpoint', () => FIXTURE],
-  ])('%s: one line naming the file and exit 2', (_, make) => {
+  test.each<[string, () => string, RegExp]>([
+    ['random bytes', () => write('junk.ckpt', Buffer.alloc(300, 0x5a)), /not a zip archive/],
+    ['a torch.save file, not a checkpoint', () => FIXTURE, /is not a readable fer-ga checkpoint/],
+    ['a pickle declaring a 2 GB string (libtorch would allocate it before reading)', () => {
+      const pickle = Buffer.concat([OP.PROTO2, Buffer.from([0x58, 0xff, 0xff, 0xff, 0x7f]), Buffer.from('x'), OP.STOP]);
+      return write('huge-string.ckpt', storedZip([['ckpt/version', Buffer.from('3\n')], ['ckpt/constants.pkl', pickle], ['ckpt/data.pkl', pickle]]));
+    }, /pickle: 2147483647 bytes wanted/],
+  ])('%s: one line naming the file and exit 2', (_, make, what) => {
     const file = make();
-    expectRefused(runCli('export', '--checkpoint', file, '--out', path.join(tmp, 'out.safetensors')), file, /is not a readable fer-ga checkpoint/);
+    const result = runCli('export', '--checkpoint', file, '--out', path.join(tmp, 'out.safetensors'));
+    expectRefused(result, file, /is not a readable fer-ga checkpoint/);
+    expect(result.stderr).toMatch(what);
   });
 });
 
