@@ -3,15 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <numeric>
 #include <random>
 #include <sstream>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
 #include "checkpoint.h"
 #include "device.h"
+#include "dropout.h"
 #include "normalisation.h"
 #include "precision.h"
 #include "training_state.h"
@@ -23,13 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// libtorch draws initial weights and dropout masks from its global generator; building
-// under one lock after seeding it keeps a seed's network the same whatever else runs.
-std::mutex& globalGeneratorLock() {
-  static std::mutex lock;
-  return lock;
 }
 
 std::vector<int64_t> toVector(const torch::Tensor& indices) {
@@ -109,13 +103,11 @@ class Trial {
         trainIndices_(toVector(data.trainIndices)),
         statistics_(channelStatistics(images_, data.trainIndices)),
         normaliser_(statistics_, device_),
-        rng_(config.seed) {
+        rng_(config.seed),
+        generator_(at::make_generator<at::CPUGeneratorImpl>(config.seed)),
+        generatorScope_(generator_) {
     if (device_.is_cuda()) configureCudaBackends();
-    {
-      std::lock_guard<std::mutex> lock(globalGeneratorLock());
-      torch::manual_seed(config.seed);
-      network_ = buildNetwork(config.network);
-    }
+    network_ = buildNetwork(config.network, config.seed);
     if (!config.initialWeights.empty()) {
       weightReport_ = loadWeights(*network_, config.network, config.initialWeights, config.partialWeights, config.weightsSource);
     }
@@ -151,9 +143,6 @@ class Trial {
       const auto epochStart = Clock::now();
       EpochRecord record;
       record.epoch = epoch;
-      // Dropout masks come from libtorch's global generator; re-seeding it from the trial's
-      // stream makes an epoch's masks depend on that stream alone, as a continued trial needs.
-      torch::manual_seed(rng_());
       if (config_.freezeEpochs > 0) freezeFeatures(epoch <= config_.freezeEpochs);
       const bool finite = trainEpoch(epoch, record, imagesTrained);
       trainingSeconds += secondsSince(epochStart);
@@ -249,8 +238,10 @@ class Trial {
   /** Returns false when the loss stopped being finite. */
   bool trainEpoch(int64_t epoch, EpochRecord& record, int64_t& imagesTrained) {
     network_->train();
-    // Each epoch shuffles the caller's order afresh, so an epoch's order depends on the
-    // random stream alone and a continued trial needs no copy of the last one.
+    // Dropout's masks for this epoch follow from rng_ alone, and each epoch shuffles the
+    // caller's order afresh, so rng_'s state at an epoch boundary is all the randomness a
+    // continued trial needs.
+    generator_.set_current_seed(rng_());
     std::vector<int64_t> epochOrder = trainIndices_;
     std::shuffle(epochOrder.begin(), epochOrder.end(), rng_);
     const int64_t count = static_cast<int64_t>(epochOrder.size());
@@ -353,7 +344,9 @@ class Trial {
   std::vector<int64_t> trainIndices_;
   ChannelStatistics statistics_;
   Normaliser normaliser_;
-  std::mt19937_64 rng_;
+  std::mt19937_64 rng_;  // the trial's one source of randomness after its network is built
+  at::Generator generator_;  // dropout's CPU masks, re-seeded from rng_ each epoch
+  GeneratorScope generatorScope_;  // the Trial is built and run on its training thread
   std::shared_ptr<Network> network_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Tensor labelsOnDevice_, validationOnDevice_;

@@ -46,7 +46,7 @@ struct TrainConfig {
   std::string saveStatePath;    // empty: keep no state
 };
 
-/** The images stay where the caller put them; the trainer never copies the whole set. */
+/** The trial's own copy of the inputs (copied once from JS when training starts). */
 struct TrainData {
   torch::Tensor images;  // uint8 N×C×H×W, contiguous
   torch::Tensor labels;  // int64 N

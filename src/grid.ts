@@ -116,7 +116,8 @@ async function runGridByHalving(
   await runAsha({
     rungs: rungs.length,
     eta: control.halving.eta,
-    slots: slots.length,
+    // On a queue every cell that can start is queued at once: its workers decide how many train together.
+    slots: control.trainer ? cells.length : slots.length,
     candidates,
     finish: true,
     train: async (job, slot) => {

@@ -14,8 +14,9 @@ import { isTrialFailedError } from './queue/trial-failed';
 import { describeHolder } from './store/claims';
 import type { Store, TrialRecord } from './store/store';
 import { trainOnce } from './store/train-once';
+import { native } from './native';
 import { trainNetwork } from './train';
-import { keyOfTrial, keyedSettings } from './trial-key';
+import { cpuThreadsOf, keyOfTrial, keyedSettings } from './trial-key';
 import { loadWeights, type LoadedWeights } from './weights';
 
 export interface TrialSettings {
@@ -46,7 +47,7 @@ export interface TrialSettings {
   freezeEpochs?: number;
 }
 
-/** Settings that change where a trial runs but not what it computes: kept out of the key. */
+/** Where a trial runs: the device stays out of the key, a CPU trial's thread count is in it (see trial-key.ts). */
 export interface TrialPlacement {
   device: string;
   threads: number;
@@ -106,9 +107,14 @@ async function startingWeights(settings: TrialSettings): Promise<LoadedWeights |
   return settings.weightsFile ? weightsOf(settings.weightsFile) : undefined;
 }
 
-/** A trial's key (see trial-key.ts); the weights file, if any, is read and hashed here. */
-export async function trialKey(packed: Pick<PackedDataset, 'header'>, settings: TrialSettings): Promise<string> {
-  return keyOfTrial(packed, settings, (await startingWeights(settings))?.sha256 ?? null);
+/** The CPU threads a trial placed here trains with, by this process's addon (null on CUDA). */
+export function placedThreads(placement: TrialPlacement): number | null {
+  return cpuThreadsOf(placement, native().info());
+}
+
+/** A trial's key (see trial-key.ts) when it trains at `placement`; the weights file, if any, is read and hashed here. */
+export async function trialKey(packed: Pick<PackedDataset, 'header'>, settings: TrialSettings, placement: TrialPlacement): Promise<string> {
+  return keyOfTrial(packed, settings, (await startingWeights(settings))?.sha256 ?? null, placedThreads(placement));
 }
 
 export interface TrialOutcome {
@@ -127,8 +133,21 @@ export type TrialEvent =
   | { kind: 'failed'; settings: TrialSettings; error: string };
 
 /**
+ * Part of a trial's schedule trained elsewhere (multi-fidelity): up to `untilEpoch`, each
+ * fold continuing from its state file in `states` (saved after `fromEpoch` epochs; none
+ * when 0), and each fold's state reached written to `saveStates` (below the full schedule).
+ */
+export interface RungTraining {
+  untilEpoch: number;
+  fromEpoch: number;
+  states: string[];
+  saveStates?: string[];
+}
+
+/**
  * Trains a trial somewhere else (a queue's workers) and returns the record a local
- * training would have made; a TrialFailedError when it failed there for good.
+ * training would have made; a TrialFailedError when it failed there for good. With
+ * `rung`, only that part of the schedule (the record is the rung's result).
  */
 export interface TrialTrainer {
   train(
@@ -136,7 +155,10 @@ export interface TrialTrainer {
     packed: PackedDataset,
     settings: TrialSettings,
     weightsSha256: string | null,
+    /** The CPU threads the key was made with (null: a CUDA trial); the trial trains with them. */
+    cpuThreads: number | null,
     control: Pick<TrialControl, 'signal' | 'onEvent'>,
+    rung?: RungTraining,
   ): Promise<TrialRecord>;
 }
 
@@ -238,9 +260,12 @@ export async function runTrial(
   control: TrialControl = {},
 ): Promise<TrialOutcome> {
   const weightsSha256 = (await startingWeights(settings))?.sha256 ?? null;
-  const key = keyOfTrial(packed, settings, weightsSha256);
+  const cpuThreads = placedThreads(placement);
+  const key = keyOfTrial(packed, settings, weightsSha256, cpuThreads);
   const train = () =>
-    control.trainer ? control.trainer.train(key, packed, settings, weightsSha256, control) : trainTrialRecord(key, packed, settings, weightsSha256, placement, control);
+    control.trainer
+      ? control.trainer.train(key, packed, settings, weightsSha256, cpuThreads, control)
+      : trainTrialRecord(key, packed, settings, weightsSha256, placement, control);
   try {
     return await trainOnce(store, key, train, {
       signal: control.signal,
@@ -250,7 +275,7 @@ export async function runTrial(
     if (!isTrialFailedError(error) || error.key !== key) throw error;
     store.saveFailedTrial(key, error.reason, error.attempts);
     control.onEvent?.({ kind: 'failed', settings, error: error.message });
-    const trial: TrialRecord = { ...describeTrial(key, packed, settings, weightsSha256, placement), fitness: 0, diverged: false, result: { error: error.reason }, seconds: 0, device: '', libtorch: '' };
+    const trial: TrialRecord = { ...describeTrial(key, packed, settings, weightsSha256, placement, cpuThreads), fitness: 0, diverged: false, result: { error: error.reason }, seconds: 0, device: '', libtorch: '' };
     return { trial, cached: false, failed: error.reason };
   }
 }
@@ -262,6 +287,7 @@ export function describeTrial(
   settings: TrialSettings,
   weightsSha256: string | null,
   placement: TrialPlacement,
+  cpuThreads: number | null,
 ): Pick<TrialRecord, 'key' | 'dataset' | 'fingerprint' | 'model' | 'genes' | 'settings'> {
   return {
     key,
@@ -278,7 +304,7 @@ export function describeTrial(
     },
     // The canonical settings (as keyed), where the weights came from, and where it ran.
     settings: {
-      ...keyedSettings(settings, weightsSha256),
+      ...keyedSettings(settings, weightsSha256, cpuThreads),
       ...(settings.weightsFile ? { weightsFile: settings.weightsFile } : {}),
       ...placement,
       classes: packed.header.classes,
@@ -305,12 +331,25 @@ export async function trainTrialRecord(
   for (let fold = 0; fold < count; fold++) {
     folds.push(await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }));
   }
+  return recordOfFolds(key, packed, settings, weightsSha256, placement, folds);
+}
+
+/** A trial's record from its folds' results: fitness the mean final validation accuracy, seconds summed (plus `earlierSeconds`, a continued trial's rungs before). */
+export function recordOfFolds(
+  key: string,
+  packed: PackedDataset,
+  settings: TrialSettings,
+  weightsSha256: string | null,
+  placement: TrialPlacement,
+  folds: TrainResult[],
+  earlierSeconds = 0,
+): TrialRecord {
   return {
-    ...describeTrial(key, packed, settings, weightsSha256, placement),
+    ...describeTrial(key, packed, settings, weightsSha256, placement, placedThreads(placement)),
     fitness: folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length,
     diverged: folds.some((r) => r.diverged),
     result: { folds },
-    seconds: folds.reduce((sum, r) => sum + r.seconds, 0),
+    seconds: earlierSeconds + folds.reduce((sum, r) => sum + r.seconds, 0),
     device: folds[0].device,
     libtorch: folds[0].libtorch,
   };

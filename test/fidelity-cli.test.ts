@@ -14,12 +14,6 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(set.tmp, { recursive: true, force: true }));
 
 describe('refused with one line, exit 2', () => {
-  test('--queue with halving names --queue and --fidelity', () => {
-    const result = runCli('evolve', ...set.flags, '--epochs', '4', '--db', path.join(set.tmp, 'q.db'), '--queue', 'redis://127.0.0.1:1');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^fer-ga: --queue trains whole trials only: use --fidelity full with --queue/);
-  });
-
   test('--fidelity halving with a fitness table, and a first rung beyond --epochs', () => {
     const table = runCli('evolve', '--fitness-table', TABLES, '--dataset', 'kdef', '--model', 'googlenet', '--fidelity', 'halving', '--db', path.join(set.tmp, 't.db'));
     expect(table.code).toBe(2);
@@ -44,11 +38,10 @@ interface GridJson {
 }
 
 describe('halving trains real trials part-way and continues them', () => {
-  const grid = ['grid', '--models', 'alexnet', '--size', '63', '--activations', 'relu,elu', '--optimizers', 'adam,sgdm', '--epochs', '4'];
+  const grid = ['grid', '--models', 'googlenet', '--lr', '0.001', '--activations', 'relu,elu', '--optimizers', 'adam,sgdm', '--epochs', '4'];
 
   test('a halving grid trains fewer epochs; its best cell, continued rung by rung, equals the same trial trained at once', () => {
-    const flags = set.flags.filter((f, i, all) => f !== '--size' && all[i - 1] !== '--size');
-    const halving = runCli(...grid, ...flags, '--fidelity', 'halving', '--min-epochs', '1', '--eta', '2', '--db', path.join(set.tmp, 'halving.db'), '--json');
+    const halving = runCli(...grid, ...set.flags, '--fidelity', 'halving', '--min-epochs', '1', '--eta', '2', '--db', path.join(set.tmp, 'halving.db'), '--json');
     expect(halving.stderr).not.toMatch(/fer-ga:/);
     expect(halving.code).toBe(0);
     const h = JSON.parse(halving.stdout) as GridJson;
@@ -59,7 +52,7 @@ describe('halving trains real trials part-way and continues them', () => {
     expect(h.rows.some((r) => r.epochs < 4)).toBe(true);
 
     // The same cells, full: a separate results file (no shared cache), the best cell trained 4 epochs at once.
-    const full = runCli(...grid, ...flags, '--fidelity', 'full', '--db', path.join(set.tmp, 'full.db'), '--json');
+    const full = runCli(...grid, ...set.flags, '--fidelity', 'full', '--db', path.join(set.tmp, 'full.db'), '--json');
     expect(full.code).toBe(0);
     const f = JSON.parse(full.stdout) as GridJson;
     expect(f.epochsTrained).toBe(16);

@@ -310,9 +310,7 @@ describe('trials that fail on the queue', () => {
   test('an unreachable --queue is one line naming it, exit 2, before any data set is prepared', () => {
     const cache = path.join(tmp, 'never-made');
     for (const command of ['train', 'grid', 'evolve']) {
-      // Halving trains here, so evolve (halving by default) names --queue only with --fidelity full.
-      const fidelity = command === 'evolve' ? ['--fidelity', 'full'] : [];
-      const args = [command, ...fidelity, '--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '16', '--cache', cache, '--db', path.join(tmp, 'never.db')];
+      const args = [command, '--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '16', '--cache', cache, '--db', path.join(tmp, 'never.db')];
       const result = spawnSync(process.execPath, [BIN, ...args, '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/^fer-ga: --queue redis:\/\/127\.0\.0\.1:1: cannot reach Redis \(.+\)\n$/);

@@ -2,7 +2,6 @@
 import path from 'path';
 import type { Argv } from 'yargs';
 
-import { UsageError } from '../errors';
 import { checkHalving, DEFAULT_ETA, defaultMinEpochs, FIDELITIES, type FidelityName } from '../fidelity/rungs';
 import type { HalvingSettings } from '../ga/halving';
 import { choiceFlag, integerFlag } from './arguments';
@@ -36,11 +35,4 @@ export function halvingOf(args: FidelityArguments, epochs: number): HalvingSetti
 /** Where rung states are kept: the cache folder's states/. */
 export function statesDirOf(cache: string): string {
   return path.join(path.resolve(cache), 'states');
-}
-
-/** Halving trains here: the queue's workers train whole trials only. */
-export function refuseQueueWithHalving(args: FidelityArguments & { queue?: string }): void {
-  if (args.fidelity === 'halving' && args.queue !== undefined) {
-    throw new UsageError('--queue trains whole trials only: use --fidelity full with --queue (--fidelity halving trains here)');
-  }
 }

@@ -15,7 +15,7 @@ import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { rungClaimSubject } from '../store/store';
 import { claimAndTrain, trainOnce } from '../store/train-once';
 import { keyOfTrial } from '../trial-key';
-import { describeTrial, splitsFor, trainFold, weightsOf, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
+import { placedThreads, recordOfFolds, splitsFor, trainFold, weightsOf, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
 
 export interface RungOutcome {
   key: string;
@@ -60,13 +60,50 @@ function dropStates(statesDir: string, key: string, folds: number, keepFrom: num
   }
 }
 
-function meanAccuracy(folds: TrainResult[]): number {
-  return folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length;
+/** Where every fold of a trial continues from: its state files after `epochs` epochs (epochs 0, no files: from scratch). */
+export interface RungStart {
+  epochs: number;
+  states: string[];
+}
+
+/** The furthest epochs below `untilEpoch` at which every fold of trial `key` has a saved state. */
+function furthestStart(statesDir: string, key: string, folds: number, untilEpoch: number): RungStart {
+  const perFold = Array.from({ length: folds }, (_, fold) => savedStates(statesDir, key, fold, folds));
+  const common = [...perFold[0].keys()].filter((epochs) => epochs < untilEpoch && perFold.every((states) => states.has(epochs)));
+  const epochs = Math.max(0, ...common);
+  return { epochs, states: epochs > 0 ? perFold.map((states) => states.get(epochs) as string) : [] };
 }
 
 /**
- * Trains every fold of trial `key` up to `untilEpoch`, each from its furthest saved state
- * below that, saving the state reached when it is not the end of the schedule.
+ * Trains every fold of a trial from `start` up to `untilEpoch`, writing each fold's state
+ * reached to `saveStates[fold]` when given (a rung below the full schedule). Here, or on a
+ * queue's worker.
+ */
+export async function trainFoldsFrom(
+  packed: PackedDataset,
+  settings: TrialSettings,
+  untilEpoch: number,
+  start: RungStart,
+  placement: TrialPlacement,
+  control: Omit<TrialControl, 'checkpoint' | 'trainer'> & { checkpoint?: string },
+  saveStates?: string[],
+): Promise<TrainResult[]> {
+  const folds: TrainResult[] = [];
+  for (let fold = 0; fold < splitsFor(packed, settings).length; fold++) {
+    const result = await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? control.checkpoint : undefined }, {
+      untilEpoch,
+      ...(start.epochs > 0 ? { resumeState: start.states[fold] } : {}),
+      ...(saveStates ? { saveState: saveStates[fold] } : {}),
+    });
+    folds.push(result);
+  }
+  return folds;
+}
+
+/**
+ * Trains every fold of trial `key` up to `untilEpoch` (here, or on the queue of
+ * `control.trainer`), from the furthest state saved below that, saving the state reached
+ * when it is not the end of the schedule.
  */
 async function trainFoldsUntil(
   store: Store,
@@ -80,33 +117,21 @@ async function trainFoldsUntil(
 ): Promise<{ record: TrialRecord; epochsTrained: number }> {
   const count = splitsFor(packed, settings).length;
   const full = untilEpoch >= settings.epochs;
-  const checkpoint = full ? (typeof control.checkpoint === 'function' ? control.checkpoint(key) : control.checkpoint) : undefined;
   if (!full) fs.mkdirSync(control.statesDir, { recursive: true });
-  const folds: TrainResult[] = [];
-  let resumedFrom = untilEpoch;
-  for (let fold = 0; fold < count; fold++) {
-    const states = savedStates(control.statesDir, key, fold, count);
-    const from = Math.max(0, ...[...states.keys()].filter((epochs) => epochs < untilEpoch));
-    resumedFrom = Math.min(resumedFrom, from);
-    const result = await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }, {
-      untilEpoch,
-      ...(from > 0 ? { resumeState: states.get(from) } : {}),
-      ...(full ? {} : { saveState: statePath(control.statesDir, key, untilEpoch, fold, count) }),
-    });
-    folds.push(result);
-  }
+  const start = furthestStart(control.statesDir, key, count, untilEpoch);
+  const saveStates = full ? undefined : Array.from({ length: count }, (_, fold) => statePath(control.statesDir, key, untilEpoch, fold, count));
   // Seconds count every rung that led here, so a continued trial's time is its whole training's.
-  const earlier = resumedFrom > 0 ? (store.findRung(key, resumedFrom)?.seconds ?? 0) : 0;
-  const record: TrialRecord = {
-    ...describeTrial(key, packed, settings, weightsSha256, placement),
-    fitness: meanAccuracy(folds),
-    diverged: folds.some((r) => r.diverged),
-    result: { folds },
-    seconds: earlier + folds.reduce((sum, r) => sum + r.seconds, 0),
-    device: folds[0].device,
-    libtorch: folds[0].libtorch,
-  };
-  return { record, epochsTrained: untilEpoch - resumedFrom };
+  const earlier = start.epochs > 0 ? (store.findRung(key, start.epochs)?.seconds ?? 0) : 0;
+  const epochsTrained = untilEpoch - start.epochs;
+  if (control.trainer) {
+    // A whole trial from scratch is the queue's ordinary job (shared with full grids); anything else names its rung.
+    const rung = full && start.epochs === 0 ? undefined : { untilEpoch, fromEpoch: start.epochs, states: start.states, saveStates };
+    const trained = await control.trainer.train(key, packed, settings, weightsSha256, placedThreads(placement), control, rung);
+    return { record: { ...trained, seconds: earlier + trained.seconds }, epochsTrained };
+  }
+  const checkpoint = full ? (typeof control.checkpoint === 'function' ? control.checkpoint(key) : control.checkpoint) : undefined;
+  const folds = await trainFoldsFrom(packed, settings, untilEpoch, start, placement, { ...control, checkpoint }, saveStates);
+  return { record: recordOfFolds(key, packed, settings, weightsSha256, placement, folds, earlier), epochsTrained };
 }
 
 /**
@@ -124,9 +149,8 @@ export async function runTrialToRung(
   placement: TrialPlacement,
   control: TrialControl & { statesDir: string },
 ): Promise<RungOutcome> {
-  if (control.trainer) throw new Error('training to a rung runs here, not on a queue');
   const weightsSha256 = settings.weightsFile ? (await weightsOf(settings.weightsFile)).sha256 : null;
-  const key = keyOfTrial(packed, settings, weightsSha256);
+  const key = keyOfTrial(packed, settings, weightsSha256, placedThreads(placement));
   const folds = splitsFor(packed, settings).length;
   const waitOptions = {
     signal: control.signal,

@@ -1,6 +1,7 @@
 /**
  * A worker's copies of the blobs its trials need, in its cache folder:
- * `<cache>/queue/packs/<sha256>.fergapack` and `<cache>/queue/weights/<sha256><ext>`.
+ * `<cache>/queue/packs/<sha256>.fergapack`, `<cache>/queue/weights/<sha256><ext>` and
+ * `<cache>/queue/states/<sha256>.ferstate` (a rung's state a promotion continues from).
  * Each is fetched once, and a copy found on disk is used only when its bytes still hash
  * to its name. Several worker processes may share the folder: files appear by rename.
  */
@@ -10,7 +11,7 @@ import type { Redis } from 'ioredis';
 
 import { BlobError, blobMeta, fetchBlob, sha256OfFile } from './blobs';
 
-export type BlobKind = 'packs' | 'weights';
+export type BlobKind = 'packs' | 'weights' | 'states';
 
 export class BlobCache {
   // One fetch (or check) per blob per process, however many slots ask at once.

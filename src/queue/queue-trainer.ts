@@ -14,11 +14,11 @@ import type { Redis } from 'ioredis';
 import type { PackedDataset } from '../data/cache';
 import { abortError } from '../errors';
 import type { TrialRecord } from '../store/store';
-import type { TrialControl, TrialSettings, TrialTrainer } from '../trials';
-import { putFileBlob } from './blobs';
+import type { RungTraining, TrialControl, TrialSettings, TrialTrainer } from '../trials';
+import { fetchBlob, putFileBlob } from './blobs';
 import { connect, displayUrl, KEY_PREFIX, TRIAL_QUEUE } from './connection';
 import { TrialFailedError } from './trial-failed';
-import { TRIAL_JOB_VERSION, validateTrialJob, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
+import { TRIAL_JOB_VERSION, trialJobId, validateTrialJob, type BlobRef, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
 
 /** The name every trial job carries (the id tells them apart). */
 export const TRIAL_JOB_NAME = 'trial';
@@ -40,8 +40,8 @@ type Upload = { sha256: string; bytes: number };
 
 interface Pending {
   data: TrialJob;
-  packFile: string;
-  weightsFile?: string;
+  /** Every file the job names by hash (pack, weights, rung states): uploaded again should Redis lose them. */
+  files: string[];
 }
 
 export interface QueueTrainerOptions {
@@ -106,18 +106,24 @@ export class QueueTrainer implements TrialTrainer {
    * Queues trial `key` (unless it is queued, running or done already) and waits for its
    * record. A TrialFailedError when it failed after every attempt; an AbortError when
    * `signal` stops the wait (the job stays queued, for a resumed run to wait for again).
+   * With `rung`: its part of the schedule, from the state files it names (uploaded as
+   * blobs), and the states the worker reached fetched into `rung.saveStates`.
    */
   async train(
     key: string,
     packed: PackedDataset,
     settings: TrialSettings,
     weightsSha256: string | null,
+    cpuThreads: number | null,
     control: Pick<TrialControl, 'signal' | 'onEvent'> = {},
+    rung?: RungTraining,
   ): Promise<TrialRecord> {
-    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256), packFile: packed.file, weightsFile: settings.weightsFile };
-    this.pending.set(key, pending);
+    const files = [packed.file, ...(settings.weightsFile ? [settings.weightsFile] : []), ...(rung?.states ?? [])];
+    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256, cpuThreads, rung), files };
+    const id = trialJobId(pending.data);
+    this.pending.set(id, pending);
     const onEvent = control.onEvent;
-    if (onEvent) this.progressListeners.set(key, (p) => onEvent({ kind: 'fold', fold: p.fold, folds: p.folds, settings, epoch: p.epoch, epochs: p.epochs }));
+    if (onEvent) this.progressListeners.set(id, (p) => onEvent({ kind: 'fold', fold: p.fold, folds: p.folds, settings, epoch: p.epoch, epochs: p.epochs }));
     try {
       const job = await this.enqueue(pending);
       const finished = job.waitUntilFinished(this.events);
@@ -126,14 +132,17 @@ export class QueueTrainer implements TrialTrainer {
         returned = await untilAborted(finished, control.signal);
       } catch (error) {
         if (control.signal?.aborted) throw abortError();
-        throw (await this.failure(key)) ?? error;
+        throw (await this.failure(id)) ?? error;
       }
-      const record = usableRecord(key, returned);
-      if (typeof record === 'string') throw this.failed(key, record, (await this.queue.getJob(key))?.attemptsMade ?? 0);
+      const record = usableRecord(key, returned, statesExpected(pending.data));
+      if (typeof record === 'string') throw this.failed(id, record, (await this.queue.getJob(id))?.attemptsMade ?? 0);
+      // Where a later promotion continues from: the states the worker reached, here (none after a divergence).
+      const states = (returned as TrialJobResult).states ?? [];
+      await Promise.all(states.map((state, fold) => (rung?.saveStates ? fetchBlob(this.redis, state.sha256, rung.saveStates[fold]) : undefined)));
       return settings.weightsFile ? { ...record, settings: { ...record.settings, weightsFile: settings.weightsFile } } : record;
     } finally {
-      this.pending.delete(key);
-      this.progressListeners.delete(key);
+      this.pending.delete(id);
+      this.progressListeners.delete(id);
     }
   }
 
@@ -145,8 +154,16 @@ export class QueueTrainer implements TrialTrainer {
   }
 
   /** The job for a trial, with its data set and weights uploaded (each once) and checked as a worker will check it. */
-  private async jobData(key: string, packed: PackedDataset, settings: TrialSettings, weightsSha256: string | null): Promise<TrialJob> {
+  private async jobData(
+    key: string,
+    packed: PackedDataset,
+    settings: TrialSettings,
+    weightsSha256: string | null,
+    cpuThreads: number | null,
+    rung?: RungTraining,
+  ): Promise<TrialJob> {
     const pack = await this.upload(packed.file);
+    const states: BlobRef[] = await Promise.all((rung?.states ?? []).map((file) => this.upload(file)));
     let weights: Upload | null = null;
     if (settings.weightsFile) {
       weights = await this.upload(settings.weightsFile);
@@ -162,6 +179,8 @@ export class QueueTrainer implements TrialTrainer {
       dataset: { fingerprint: packed.header.fingerprint, packSha256: pack.sha256, bytes: pack.bytes, name: packed.header.dataset },
       weights,
       settings: computed,
+      cpuThreads,
+      ...(rung ? { rung: { untilEpoch: rung.untilEpoch, fromEpoch: rung.fromEpoch, states } } : {}),
     });
   }
 
@@ -180,12 +199,13 @@ export class QueueTrainer implements TrialTrainer {
    */
   private async enqueue(pending: Pending): Promise<Job> {
     const { key } = pending.data;
-    await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: key });
-    const job = await this.queue.getJob(key);
-    if (!job) throw new Error(`trial job ${key} vanished from ${displayUrl(this.url)} as it was added`);
-    if (this.failedHere.has(key)) return job;
+    const id = trialJobId(pending.data);
+    await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: id });
+    const job = await this.queue.getJob(id);
+    if (!job) throw new Error(`trial job ${id} vanished from ${displayUrl(this.url)} as it was added`);
+    if (this.failedHere.has(id)) return job;
     const state = await job.getState();
-    const unusable = state === 'failed' || (state === 'completed' && typeof usableRecord(key, job.returnvalue) === 'string');
+    const unusable = state === 'failed' || (state === 'completed' && typeof usableRecord(key, job.returnvalue, statesExpected(pending.data)) === 'string');
     if (unusable) {
       await job.updateData(pending.data);
       // Another coordinator may have retried it first: then it is no longer finished, and waiting is all there is to do.
@@ -210,8 +230,8 @@ export class QueueTrainer implements TrialTrainer {
   private async requeuePending(): Promise<void> {
     for (const pending of [...this.pending.values()]) {
       try {
-        await Promise.all([this.upload(pending.packFile), ...(pending.weightsFile ? [this.upload(pending.weightsFile)] : [])]);
-        await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: pending.data.key });
+        await Promise.all(pending.files.map((file) => this.upload(file)));
+        await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: trialJobId(pending.data) });
       } catch {
         // Lost again: the next 'ready' tries again.
       }
@@ -219,15 +239,28 @@ export class QueueTrainer implements TrialTrainer {
   }
 }
 
-/** The trial a worker returned, or why it cannot be stored: only a record of this very trial, with a fitness in 0..1, is. */
-function usableRecord(key: string, returned: unknown): TrialRecord | string {
+/**
+ * The trial a worker returned, or why it cannot be stored: only a record of this very trial,
+ * with a fitness in 0..1 (and for a rung below the full schedule, `states` blobs, one per fold), is.
+ */
+function usableRecord(key: string, returned: unknown, states: number): TrialRecord | string {
   const result = returned as Partial<TrialJobResult> | null | undefined;
   const trial = result?.trial as Partial<TrialRecord> | undefined;
   const from = typeof result?.worker === 'string' ? `worker ${result.worker}` : 'a worker';
   if (typeof trial !== 'object' || trial === null) return `${from} returned no trial`;
   if (trial.key !== key) return `${from} returned trial ${String(trial.key)} for this one`;
   if (typeof trial.fitness !== 'number' || !(trial.fitness >= 0 && trial.fitness <= 1)) return `${from} returned fitness ${String(trial.fitness)}`;
+  const returnedStates = result?.states;
+  if (states > 0 && !trial.diverged && (!Array.isArray(returnedStates) || returnedStates.length !== states || !returnedStates.every((s) => /^[0-9a-f]{64}$/.test(String((s as Partial<BlobRef>)?.sha256))))) {
+    return `${from} returned no state for each of the ${states} folds`;
+  }
   return trial as TrialRecord;
+}
+
+/** How many states a job's result must hold: one per fold (k-fold, else one hold-out) for a rung below the full schedule, else none. */
+function statesExpected(job: TrialJob): number {
+  if (trialJobId(job) === job.key) return 0;
+  return job.settings.folds >= 2 ? job.settings.folds : 1;
 }
 
 /** A worker's progress report, or undefined for anything else. */

@@ -10,7 +10,7 @@ import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../names';
 import type { TrialRecord } from '../store/store';
 import type { TrialSettings } from '../trials';
 
-export const TRIAL_JOB_VERSION = 1;
+export const TRIAL_JOB_VERSION = 2;
 
 export interface TrialJob {
   version: typeof TRIAL_JOB_VERSION;
@@ -30,6 +30,25 @@ export interface TrialJob {
   weights: { sha256: string; bytes: number } | null;
   /** Everything the trial computes with, except where the weights file lies. */
   settings: Omit<TrialSettings, 'weightsFile'>;
+  /** The CPU threads the key was made with: the worker trains on its CPU with them; null: on its own device (CUDA). */
+  cpuThreads: number | null;
+  /**
+   * Multi-fidelity: train only up to `untilEpoch` of `settings.epochs`, each fold continuing
+   * from its saved state after `fromEpoch` epochs (a blob per fold; none when `fromEpoch` is 0).
+   * Absent: the whole trial from scratch.
+   */
+  rung?: TrialJobRung;
+}
+
+export interface TrialJobRung {
+  untilEpoch: number;
+  fromEpoch: number;
+  states: BlobRef[];
+}
+
+export interface BlobRef {
+  sha256: string;
+  bytes: number;
 }
 
 /** What a worker returns: the trial as the coordinator stores it. */
@@ -37,6 +56,13 @@ export interface TrialJobResult {
   trial: TrialRecord;
   /** Where it ran: `host/pid`, for `queue status` and logs. */
   worker: string;
+  /** A rung below the full schedule: the state each fold reached, as blobs, to continue from later. */
+  states?: BlobRef[];
+}
+
+/** A job's id: the trial's key, with the rung's epochs for a job that stops part-way (so each rung is queued once). */
+export function trialJobId(job: Pick<TrialJob, 'key' | 'rung' | 'settings'>): string {
+  return job.rung && job.rung.untilEpoch < job.settings.epochs ? `${job.key}-e${job.rung.untilEpoch}` : job.key;
 }
 
 /** A job's progress as a worker reports it (BullMQ `updateProgress`). */
@@ -102,7 +128,7 @@ const SETTINGS_FIELDS = [
 /** The job, checked; an `InvalidTrialJob` error naming the first bad field otherwise. */
 export function validateTrialJob(data: unknown): TrialJob {
   const job = object(data, 'job');
-  onlyKeys(job, 'job', ['version', 'key', 'dataset', 'weights', 'settings']);
+  onlyKeys(job, 'job', ['version', 'key', 'dataset', 'weights', 'settings', 'cpuThreads', 'rung']);
   if (job.version !== TRIAL_JOB_VERSION) fail('version', `must be ${TRIAL_JOB_VERSION} (a coordinator of another fer-ga version?)`);
   const key = hash(job.key, 'key');
   const dataset = object(job.dataset, 'dataset');
@@ -129,6 +155,22 @@ export function validateTrialJob(data: unknown): TrialJob {
     ...(s.partialWeights !== undefined ? { partialWeights: boolean(s.partialWeights, 'settings.partialWeights') } : {}),
     ...(s.freezeEpochs !== undefined ? { freezeEpochs: integer(s.freezeEpochs, 'settings.freezeEpochs', 0, 100000) } : {}),
   };
+  let rung: TrialJobRung | undefined;
+  if (job.rung !== undefined) {
+    const r = object(job.rung, 'rung');
+    onlyKeys(r, 'rung', ['untilEpoch', 'fromEpoch', 'states']);
+    const untilEpoch = integer(r.untilEpoch, 'rung.untilEpoch', 1, settings.epochs);
+    const fromEpoch = integer(r.fromEpoch, 'rung.fromEpoch', 0, untilEpoch - 1);
+    if (!Array.isArray(r.states) || r.states.length > 100 || (fromEpoch === 0) !== (r.states.length === 0)) {
+      fail('rung.states', 'must list one state per fold when fromEpoch is above 0, else none');
+    }
+    const states = (r.states as unknown[]).map((state, i) => {
+      const ref = object(state, `rung.states[${i}]`);
+      onlyKeys(ref, `rung.states[${i}]`, ['sha256', 'bytes']);
+      return { sha256: hash(ref.sha256, `rung.states[${i}].sha256`), bytes: integer(ref.bytes, `rung.states[${i}].bytes`, 1, Number.MAX_SAFE_INTEGER) };
+    });
+    rung = { untilEpoch, fromEpoch, states };
+  }
   return {
     version: TRIAL_JOB_VERSION,
     key,
@@ -140,6 +182,8 @@ export function validateTrialJob(data: unknown): TrialJob {
     },
     weights: weights ? { sha256: hash(weights.sha256, 'weights.sha256'), bytes: integer(weights.bytes, 'weights.bytes', 1, Number.MAX_SAFE_INTEGER) } : null,
     settings,
+    cpuThreads: job.cpuThreads === null ? null : integer(job.cpuThreads, 'cpuThreads', 1, 1024),
+    ...(rung ? { rung } : {}),
   };
 }
 

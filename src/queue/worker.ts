@@ -7,7 +7,9 @@
  * naming what differs: a worker never trains a trial on other data than its key says.
  * Queueing, retries, lock renewal and stalled-job recovery are BullMQ's.
  */
+import fs from 'fs';
 import os from 'os';
+import path from 'path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -15,12 +17,13 @@ import type { PackedDataset } from '../data/cache';
 import { readCache } from '../data/cache';
 import { isUsageError } from '../errors';
 import type { TrialRecord } from '../store/store';
+import { trainFoldsFrom } from '../fidelity/rung-trials';
 import { keyOfTrial } from '../trial-key';
-import { splitsFor, trainTrialRecord, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
+import { recordOfFolds, splitsFor, trainTrialRecord, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { BlobCache, type BlobKind } from './blob-cache';
-import { BlobError } from './blobs';
+import { BlobError, putFileBlob } from './blobs';
 import { connect, displayUrl, KEY_PREFIX, TRIAL_QUEUE } from './connection';
-import { isInvalidTrialJob, validateTrialJob, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
+import { isInvalidTrialJob, trialJobId, validateTrialJob, type BlobRef, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
 import { HEARTBEAT_SECONDS, removeWorkerEntry, writeWorkerEntry, type CurrentTrial } from './worker-registry';
 
 export interface TrialWorkerOptions {
@@ -197,24 +200,26 @@ export class TrialWorker {
     let data: TrialJob;
     try {
       data = validateTrialJob(job.data);
-      if (job.id !== data.key) throw new UnrecoverableError(`trial job: id ${String(job.id)} is not its key ${data.key}`);
+      if (job.id !== trialJobId(data)) throw new UnrecoverableError(`trial job: id ${String(job.id)} is not ${trialJobId(data)}, its key (and rung)`);
     } catch (error) {
       const refusal = isInvalidTrialJob(error) ? new UnrecoverableError((error as Error).message) : error;
       this.failed(`job ${String(job.id)}`, refusal);
       throw refusal;
     }
     const slot = this.freeSlots.pop() ?? 0;
-    const placement = this.options.placements[slot];
-    const what = `trial ${data.key.slice(0, 12)} ${trialName(data.settings)}`;
+    // A CPU trial's key holds its thread count: it trains with that count, whatever this slot's.
+    const placement: TrialPlacement = data.cpuThreads === null ? this.options.placements[slot] : { device: 'cpu', threads: data.cpuThreads };
+    const rungText = data.rung ? ` epochs ${data.rung.fromEpoch + 1}-${data.rung.untilEpoch}` : '';
+    const what = `trial ${data.key.slice(0, 12)} ${trialName(data.settings)}${rungText}`;
     try {
       const inputs = await this.inputs(data);
       this.log(`${what}: started (attempt ${job.attemptsMade + 1}${job.opts.attempts ? ` of ${job.opts.attempts}` : ''}, ${placement.device})`);
       const training = this.train(job, data, inputs, placement, signal);
       this.trainings.add(training);
-      const record = await training.finally(() => this.trainings.delete(training));
+      const { record, states } = await training.finally(() => this.trainings.delete(training));
       this.trialsDone++;
       this.log(`${what}: finished, validation accuracy ${(record.fitness * 100).toFixed(2)}%${record.diverged ? ' (diverged)' : ''} in ${record.seconds.toFixed(1)} s`);
-      return { trial: record, worker: this.id };
+      return { trial: record, worker: this.id, ...(states ? { states } : {}) };
     } catch (error) {
       // Stopped at once: the job is left active, for its lock to lapse (the process exits).
       if (this.forced.signal.aborted) return new Promise<never>(() => undefined);
@@ -236,7 +241,13 @@ export class TrialWorker {
     void this.beat();
   }
 
-  private async train(job: Job<unknown, TrialJobResult>, data: TrialJob, inputs: TrialInputs, placement: TrialPlacement, signal?: AbortSignal): Promise<TrialRecord> {
+  private async train(
+    job: Job<unknown, TrialJobResult>,
+    data: TrialJob,
+    inputs: TrialInputs,
+    placement: TrialPlacement,
+    signal?: AbortSignal,
+  ): Promise<{ record: TrialRecord; states?: BlobRef[] }> {
     const { packed, settings, weightsSha256 } = inputs;
     const splits = splitsFor(packed, settings);
     const current: CurrentTrial = {
@@ -263,10 +274,46 @@ export class TrialWorker {
       job.updateProgress(progress as unknown as object).catch(() => undefined);
     };
     const stop = signal ? AbortSignal.any([signal, this.forced.signal]) : this.forced.signal;
-    const record = await trainTrialRecord(data.key, packed, settings, weightsSha256, placement, { signal: stop, onEvent });
+    const { record, states } = data.rung
+      ? await this.trainRung(data, inputs, placement, { signal: stop, onEvent })
+      : { record: await trainTrialRecord(data.key, packed, settings, weightsSha256, placement, { signal: stop, onEvent }), states: undefined };
     // The weights' path is this worker's cache; the record names them by hash (in its key's settings).
     const { weightsFile: _local, ...kept } = record.settings as Record<string, unknown>;
-    return { ...record, settings: kept };
+    return { record: { ...record, settings: kept }, states };
+  }
+
+  /**
+   * Part of a trial's schedule (multi-fidelity): each fold continues from the state blob the
+   * job names and, below the full schedule, the state reached goes back up as a blob.
+   */
+  private async trainRung(
+    data: TrialJob,
+    inputs: TrialInputs,
+    placement: TrialPlacement,
+    control: { signal: AbortSignal; onEvent: (event: TrialEvent) => void },
+  ): Promise<{ record: TrialRecord; states?: BlobRef[] }> {
+    const { packed, settings, weightsSha256 } = inputs;
+    const rung = data.rung as NonNullable<TrialJob['rung']>;
+    const folds = splitsFor(packed, settings).length;
+    if (rung.fromEpoch > 0 && rung.states.length !== folds) {
+      throw new UnrecoverableError(`trial job: rung.states holds ${rung.states.length} states for a trial of ${folds} folds; not trained`);
+    }
+    const starts = await Promise.all(rung.states.map((state) => this.blob('states', state.sha256, `rung state of trial ${data.key.slice(0, 12)}`)));
+    const reachedDir = path.join(this.options.cacheDir, 'queue', 'reached');
+    const saveStates =
+      rung.untilEpoch < settings.epochs
+        ? Array.from({ length: folds }, (_, fold) => path.join(reachedDir, `${data.key}-e${rung.untilEpoch}-fold${fold + 1}.${process.pid}.ferstate`))
+        : undefined;
+    if (saveStates) await fs.promises.mkdir(reachedDir, { recursive: true });
+    try {
+      const results = await trainFoldsFrom(packed, settings, rung.untilEpoch, { epochs: rung.fromEpoch, states: starts }, placement, control, saveStates);
+      const record = recordOfFolds(data.key, packed, settings, weightsSha256, placement, results);
+      // A diverged trial is stored as full-length: nothing continues from it.
+      const states = saveStates && !record.diverged ? await Promise.all(saveStates.map((file) => putFileBlob(this.redis, file))) : undefined;
+      return { record, states };
+    } finally {
+      await Promise.all((saveStates ?? []).map((file) => fs.promises.rm(file, { force: true })));
+    }
   }
 
   /** The job's data set and weights, fetched (once) and checked against the job. */
@@ -279,7 +326,7 @@ export class TrialWorker {
       weightsSha256 = (await weightsOf(weightsFile)).sha256;
     }
     const settings: TrialSettings = { ...data.settings, ...(weightsFile ? { weightsFile } : {}) };
-    const key = keyOfTrial(packed, settings, weightsSha256);
+    const key = keyOfTrial(packed, settings, weightsSha256, data.cpuThreads);
     if (key !== data.key) {
       throw new UnrecoverableError(`trial job: key ${data.key} is not the key of its data set, settings and weights (${key}); not trained`);
     }

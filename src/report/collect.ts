@@ -6,8 +6,10 @@
 import fs from 'fs';
 import path from 'path';
 
+import { rungSchedule } from '../fidelity/rungs';
+import type { HalvingSettings } from '../ga/halving';
 import type { EpochRecord, TrainResult } from '../native';
-import type { Store, TrialRecord } from '../store/store';
+import type { RungRecord, Store, TrialRecord } from '../store/store';
 import type { Setting } from './condition';
 import { tablesOf } from './tables';
 
@@ -32,6 +34,8 @@ export interface ReportTrial {
   /** Summed over the folds: [true class][predicted class]. */
   confusion: number[][];
   settings: Record<string, unknown>;
+  /** Epochs it had trained when successive halving stopped it (below `settings.epochs`); null: it trained its whole schedule. */
+  stoppedAt: number | null;
 }
 
 /** One data set fingerprint and one complete setting; its cells differ only in network, activation and optimizer. */
@@ -45,8 +49,9 @@ export interface ReportTable {
   models: string[];
   optimizers: string[];
   activations: string[];
-  /** One trial per network × optimizer × activation. */
+  /** One trial per network × optimizer × activation: full-length, or where a cell has none, the furthest rung of one halving stopped. */
   cells: ReportTrial[];
+  /** The most accurate full-length cell (a stopped one only when no cell trained to the end). */
   best: ReportTrial;
   /** Keys of older trials of a cell with this same setting (another version), left out: each cell shows the newest. */
   superseded: string[];
@@ -69,6 +74,28 @@ export interface ReportRun {
   generations: Array<{ generation: number; best: number; mean: number }>;
   best: ReportTrial | null;
   trials: number;
+  /** With --fidelity halving: the schedule's rungs (epochs at each); null for full-length runs. */
+  fidelity: (HalvingSettings & { rungs: number[] }) | null;
+  /** With halving: how far each candidate got, ranked as the GA ranks them (rung reached, then accuracy). */
+  candidates: ReportCandidate[];
+}
+
+/** A halving run's candidate: the trial and the rung it reached. */
+export interface ReportCandidate {
+  key: string;
+  model: string;
+  activation: string;
+  optimizer: string;
+  genes: Record<string, string>;
+  accuracy: number;
+  /** Epochs reached, of `scheduledEpochs`. */
+  epochs: number;
+  scheduledEpochs: number;
+  /** Rung reached, 1-based, of `rungs`. */
+  rung: number;
+  rungs: number;
+  /** Halving stopped it below the full schedule. */
+  stopped: boolean;
 }
 
 export interface ReportData {
@@ -78,7 +105,10 @@ export interface ReportData {
   database: string;
   runs: ReportRun[];
   tables: ReportTable[];
+  /** Full-length trials. */
   trials: ReportTrial[];
+  /** Trials halving stopped part-way (no full-length result), at the furthest rung stored. */
+  stopped: ReportTrial[];
 }
 
 function packageVersion(): string {
@@ -104,7 +134,7 @@ function meanCurve(folds: TrainResult[]): EpochRecord[] {
   return curve;
 }
 
-function toReportTrial(trial: TrialRecord): ReportTrial {
+function toReportTrial(trial: TrialRecord | RungRecord): ReportTrial {
   const folds = ((trial.result as { folds?: TrainResult[] }).folds ?? []).filter((f) => f && Array.isArray(f.history));
   const size = folds[0]?.confusion.length ?? 0;
   const confusion = Array.from({ length: size }, (_, i) => Array.from({ length: size }, (_, j) => folds.reduce((sum, f) => sum + (f.confusion[i]?.[j] ?? 0), 0)));
@@ -126,24 +156,48 @@ function toReportTrial(trial: TrialRecord): ReportTrial {
     curve: meanCurve(folds),
     confusion,
     settings: trial.settings,
+    stoppedAt: 'epochs' in trial && trial.epochs < Number(trial.settings.epochs) ? trial.epochs : null,
   };
+}
+
+/** The halving a run was given (evolve keeps it with the GA's settings, grid beside its trial settings), or null. */
+function halvingOfRun(settings: Record<string, unknown>): HalvingSettings | null {
+  const ga = settings.ga as { fidelity?: HalvingSettings } | undefined;
+  return ga?.fidelity ?? (settings.fidelity as HalvingSettings | undefined) ?? null;
+}
+
+function candidatesOf(full: ReportTrial[], stopped: ReportTrial[], rungs: number[]): ReportCandidate[] {
+  const top = rungs[rungs.length - 1];
+  const candidates = [...full, ...stopped].map((t): ReportCandidate => {
+    const epochs = t.stoppedAt ?? top;
+    // A rung from a schedule other than the run's (stored by another run) counts as the highest of the run's rungs it covers.
+    const rung = rungs.filter((r) => r <= epochs).length;
+    return { key: t.key, model: t.model, activation: t.activation, optimizer: t.optimizer, genes: t.genes, accuracy: t.accuracy, epochs, scheduledEpochs: top, rung, rungs: rungs.length, stopped: t.stoppedAt !== null };
+  });
+  return candidates.sort((a, b) => b.epochs - a.epochs || b.accuracy - a.accuracy);
 }
 
 /** Everything in the file, or one run (`run`) and the trials it used. */
 export function collectReport(store: Store, options: { run?: number; title?: string } = {}): ReportData {
   let runs = store.runs();
   let trials: TrialRecord[];
+  let stoppedRungs: RungRecord[];
   if (options.run !== undefined) {
     runs = runs.filter((r) => r.id === options.run);
     if (runs.length === 0) throw new Error(`run ${options.run} is not in ${store.file}`);
     trials = store.trialsOf(options.run);
+    stoppedRungs = store.stoppedRungsOf(options.run);
   } else {
     trials = store.allTrials();
+    stoppedRungs = store.allStoppedRungs();
   }
   const reportTrials = trials.map(toReportTrial);
+  const stopped = stoppedRungs.map(toReportTrial);
   const byKey = new Map(reportTrials.map((t) => [t.key, t]));
   const reportRuns: ReportRun[] = runs.map((run) => {
     const used = store.trialsOf(run.id).map((t) => byKey.get(t.key) ?? toReportTrial(t));
+    const halving = halvingOfRun(run.settings);
+    const rungs = halving ? rungSchedule(halving.epochs, halving) : [];
     return {
       run: run.id,
       kind: run.kind,
@@ -155,6 +209,8 @@ export function collectReport(store: Store, options: { run?: number; title?: str
       generations: store.generations(run.id),
       best: used.length > 0 ? used.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)) : null,
       trials: used.length,
+      fidelity: halving && { ...halving, rungs },
+      candidates: halving ? candidatesOf(used, store.stoppedRungsOf(run.id).map(toReportTrial), rungs) : [],
     };
   });
   return {
@@ -169,7 +225,9 @@ export function collectReport(store: Store, options: { run?: number; title?: str
     database: path.resolve(store.file),
     runs: reportRuns,
     // In the store's order, oldest first: where two trials fill one cell, the newest is shown.
-    tables: tablesOf(reportTrials),
+    // Stopped trials fill the cells no full-length trial fills, marked as stopped.
+    tables: tablesOf([...reportTrials, ...stopped]),
     trials: reportTrials,
+    stopped,
   };
 }

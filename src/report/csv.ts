@@ -1,4 +1,7 @@
-/** One row per trial, for spreadsheets and plotting tools, with the table each trial belongs to. */
+/**
+ * One row per trial, for spreadsheets and plotting tools, with the table each trial belongs to.
+ * Trials halving stopped follow the full-length ones: `stopped_at_epoch` says where (empty: trained to the end).
+ */
 import type { ReportData, ReportTable } from './collect';
 
 function field(value: unknown): string {
@@ -15,13 +18,13 @@ export function renderCsv(data: ReportData): string {
   }
   const head = ['dataset', 'model', 'optimizer', 'activation', 'learning_rate', 'batch_size', 'first_kernel', 'weight_decay', 'freeze_epochs', 'weights_sha256',
     'size', 'channels', 'epochs', 'seed', 'accuracy', 'diverged', 'seconds', 'device', 'libtorch', 'trainer_version', 'fingerprint',
-    'table_condition', 'shown_in_table', 'table_versions', 'key'];
-  const rows = data.trials.map((t) => {
+    'table_condition', 'shown_in_table', 'table_versions', 'stopped_at_epoch', 'key'];
+  const rows = [...data.trials, ...data.stopped].map((t) => {
     const s = t.settings;
     const place = tableOf.get(t.key);
     return [t.dataset, t.model, t.optimizer, t.activation, s.learningRate, s.batchSize, s.firstKernel, s.weightDecay, s.freezeEpochs, s.weightsSha256,
       s.size, s.channels, s.epochs, s.seed, t.accuracy, t.diverged ? 1 : 0, t.seconds.toFixed(2), t.device, t.libtorch, s.trainerVersion, t.fingerprint,
-      place?.table.condition, place?.shown ? 1 : 0, place?.table.mixedVersions, t.key]
+      place?.table.condition, place?.shown ? 1 : 0, place?.table.mixedVersions, t.stoppedAt, t.key]
       .map(field)
       .join(',');
   });

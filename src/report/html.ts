@@ -4,7 +4,7 @@
  */
 import type { ReportData, ReportTrial } from './collect';
 import { confusionHeatMap, escapeXml, lineChart } from './svg';
-import { cellText, describeTrial, paperLayout, percent, tableNotes } from './table-layout';
+import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, paperLayout, percent, tableNotes } from './table-layout';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
@@ -14,6 +14,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}td.best{background:#d9
 .meta{color:#555}.note{background:#fff4d6;border-left:3px solid #d9a400;padding:.3rem .6rem}.plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
 svg .title{font-size:13px;font-weight:600}svg .tick,svg .legend{font-size:11px}svg .axis{font-size:12px}
 svg .grid{stroke:#e5e5e5}svg .frame{fill:none;stroke:#999}svg .line{fill:none;stroke-width:2}svg .dashed{stroke-dasharray:5 3}
+svg .stop{font-size:10px}svg .stop-marker{fill:none;stroke-width:2}
 svg .cell{font-size:11px;fill:#222}svg .cell.dark{fill:#fff}
 code{background:#f5f5f5;padding:0 .2rem}
 `;
@@ -25,9 +26,14 @@ function cellClass(trial: ReportTrial | undefined, best: ReportTrial): string {
   return classes.join(' ');
 }
 
+/** A trial halving stopped is drawn dashed, ending in a cross labelled "stopped at k/n". */
 function learningCurves(trials: ReportTrial[], title: string): string {
   return lineChart(
-    trials.map((t) => ({ name: `${t.activation}+${t.optimizer}`, points: t.curve.map((r) => [r.epoch, r.validationAccuracy] as [number, number]) })),
+    trials.map((t) => ({
+      name: `${t.activation}+${t.optimizer}`,
+      points: t.curve.map((r) => [r.epoch, r.validationAccuracy] as [number, number]),
+      ...(t.stoppedAt !== null ? { dashed: true, stopped: `stopped at ${t.stoppedAt}/${String(t.settings.epochs)}` } : {}),
+    })),
     { title, xLabel: 'epoch', yLabel: 'validation accuracy', yRange: [0, 1], percent: true },
   );
 }
@@ -68,13 +74,21 @@ export function renderHtml(data: ReportData): string {
     body.push(`<div class="plots">${plots.join('')}</div>`);
   }
 
-  for (const run of data.runs.filter((r) => r.generations.length > 0)) {
-    body.push(`<h2>GA run ${run.run}: ${escapeXml(run.dataset)}${run.model ? ` / ${escapeXml(run.model)}` : ''}</h2>`);
+  for (const run of data.runs.filter((r) => r.generations.length > 0 || r.candidates.length > 0)) {
+    body.push(`<h2>${run.kind === 'grid' ? 'Grid' : 'GA'} run ${run.run}: ${escapeXml(run.dataset)}${run.model ? ` / ${escapeXml(run.model)}` : ''}</h2>`);
     body.push(
       `<p class="meta">${escapeXml(run.state)}, started ${escapeXml(run.createdAt)}; ${run.generations.length} generations; ${run.trials} trials.${
         run.best ? ` Pick: <strong>${escapeXml(describeTrial(run.best))}</strong>, ${percent(run.best.accuracy)}%.` : ''
       }</p>`,
     );
+    if (run.candidates.length > 0) {
+      const head = CANDIDATE_HEAD.map((h) => `<th>${escapeXml(h)}</th>`).join('');
+      const rows = candidateRows(run)
+        .map((cells) => `<tr>${cells.map((c, i) => `<td${i > 0 && i < 4 ? ' class="num"' : ''}>${escapeXml(c)}</td>`).join('')}</tr>`)
+        .join('');
+      body.push(`<p>Candidates, ${escapeXml(halvingLine(run))}:</p><table class="candidates"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`);
+    }
+    if (run.generations.length === 0) continue;
     const chart = lineChart(
       [
         { name: 'best', points: run.generations.map((g) => [g.generation, g.best] as [number, number]) },
@@ -87,11 +101,11 @@ export function renderHtml(data: ReportData): string {
 
   if (data.trials.length > 0) {
     body.push('<h2>Trials</h2>');
-    const rows = data.trials
+    const rows = [...data.trials, ...data.stopped]
       .map(
         (t) =>
-          `<tr><td>${escapeXml(t.dataset)}</td><td>${escapeXml(describeTrial(t))}</td><td class="num${t.diverged ? ' diverged' : ''}">${escapeXml(cellText(t))}</td>` +
-          `<td class="num">${t.curve.length}</td><td class="num">${t.seconds.toFixed(1)}</td><td>${escapeXml(t.device)}</td><td>${escapeXml(t.libtorch)}</td><td><code>${escapeXml(t.key.slice(0, 12))}</code></td></tr>`,
+          `<tr><td>${escapeXml(t.dataset)}</td><td>${escapeXml(describeTrial(t))}</td><td class="num${t.diverged ? ' diverged' : ''}">${escapeXml(accuracyText(t))}</td>` +
+          `<td class="num">${escapeXml(epochsText(t))}</td><td class="num">${t.seconds.toFixed(1)}</td><td>${escapeXml(t.device)}</td><td>${escapeXml(t.libtorch)}</td><td><code>${escapeXml(t.key.slice(0, 12))}</code></td></tr>`,
       )
       .join('');
     body.push(

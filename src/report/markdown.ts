@@ -1,6 +1,6 @@
 /** The report as Markdown: the tables, the GA's progress, the best trial's confusion matrix. */
 import type { ReportData } from './collect';
-import { cellText, describeTrial, paperLayout, percent, tableNotes } from './table-layout';
+import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, paperLayout, percent, tableNotes } from './table-layout';
 
 function mdTable(head: string[], rows: string[][], right: boolean[] = []): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -33,16 +33,22 @@ export function renderMarkdown(data: ReportData): string {
       out.push(mdTable(['', ...best.classes], best.confusion.map((row, i) => [best.classes[i] ?? String(i), ...row.map(String)]), [false, ...best.classes.map(() => true)]), '');
     }
   }
-  for (const run of data.runs.filter((r) => r.generations.length > 0)) {
-    out.push(`## GA run ${run.run}: ${run.dataset}${run.model ? ` / ${run.model}` : ''} (${run.state})`, '');
-    out.push(mdTable(['generation', 'best (%)', 'mean (%)'], run.generations.map((g) => [String(g.generation), percent(g.best), percent(g.mean)]), [true, true, true]), '');
+  for (const run of data.runs.filter((r) => r.generations.length > 0 || r.candidates.length > 0)) {
+    out.push(`## ${run.kind === 'grid' ? 'Grid' : 'GA'} run ${run.run}: ${run.dataset}${run.model ? ` / ${run.model}` : ''} (${run.state})`, '');
+    if (run.generations.length > 0) {
+      out.push(mdTable(['generation', 'best (%)', 'mean (%)'], run.generations.map((g) => [String(g.generation), percent(g.best), percent(g.mean)]), [true, true, true]), '');
+    }
     if (run.best) out.push(`Pick: ${describeTrial(run.best)}, ${percent(run.best.accuracy)}%; ${run.trials} trials trained or reused.`, '');
+    if (run.candidates.length > 0) {
+      out.push(`Candidates, ${halvingLine(run)}:`, '');
+      out.push(mdTable(CANDIDATE_HEAD, candidateRows(run), [false, true, true, true, false]), '');
+    }
   }
   out.push('## Trials', '');
   out.push(
     mdTable(
       ['data set', 'trial', 'accuracy (%)', 'epochs', 'seconds', 'device', 'key'],
-      data.trials.map((t) => [t.dataset, describeTrial(t), cellText(t), String(t.curve.length), t.seconds.toFixed(1), t.device, t.key.slice(0, 12)]),
+      [...data.trials, ...data.stopped].map((t) => [t.dataset, describeTrial(t), accuracyText(t), epochsText(t), t.seconds.toFixed(1), t.device, t.key.slice(0, 12)]),
       [false, false, true, true, true, false, false],
     ),
     '',

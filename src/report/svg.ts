@@ -11,6 +11,8 @@ export interface Series {
   name: string;
   points: Array<[number, number]>;
   dashed?: boolean;
+  /** The series was cut short (a trial halving stopped): its last point gets a cross and this label, e.g. "stopped at 3/9". */
+  stopped?: string;
 }
 
 export interface LineChartOptions {
@@ -33,9 +35,12 @@ function niceTicks(low: number, high: number, count = 5): number[] {
 }
 
 export function lineChart(series: Series[], options: LineChartOptions): string {
-  const width = 560;
+  const legends = series.map((s) => (s.stopped ? `${s.name} (${s.stopped})` : s.name));
+  // The legend's column widens for long names (about 6.2 px a character at 11 px) rather than clip them.
+  const right = Math.max(160, Math.ceil(36 + 6.2 * Math.max(0, ...legends.map((l) => l.length))));
+  const width = 400 + right;
   const height = 300;
-  const margin = { left: 56, right: 160, top: 28, bottom: 40 };
+  const margin = { left: 56, right, top: 28, bottom: 40 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
@@ -66,9 +71,17 @@ export function lineChart(series: Series[], options: LineChartOptions): string {
     const d = finite.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ');
     if (finite.length > 1) parts.push(`<path d="${d}" stroke="${colour}" class="line${s.dashed ? ' dashed' : ''}"/>`);
     for (const p of finite.length === 1 ? finite : []) parts.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${colour}"/>`);
+    const end = finite[finite.length - 1];
+    if (s.stopped && end) {
+      const [ex, ey] = [x(end[0]), y(end[1])];
+      parts.push(
+        `<path d="M${(ex - 4).toFixed(1)},${(ey - 4).toFixed(1)} L${(ex + 4).toFixed(1)},${(ey + 4).toFixed(1)} M${(ex - 4).toFixed(1)},${(ey + 4).toFixed(1)} L${(ex + 4).toFixed(1)},${(ey - 4).toFixed(1)}" stroke="${colour}" class="stop-marker"><title>${escapeXml(`${s.name}: ${s.stopped}`)}</title></path>`,
+      );
+      parts.push(`<text x="${(ex + 6).toFixed(1)}" y="${(ey - 6).toFixed(1)}" fill="${colour}" class="stop">${escapeXml(s.stopped)}</text>`);
+    }
     const ly = margin.top + 8 + i * 16;
     parts.push(`<line x1="${width - margin.right + 10}" x2="${width - margin.right + 28}" y1="${ly}" y2="${ly}" stroke="${colour}" class="line${s.dashed ? ' dashed' : ''}"/>`);
-    parts.push(`<text x="${width - margin.right + 32}" y="${ly + 4}" class="legend">${escapeXml(s.name)}</text>`);
+    parts.push(`<text x="${width - margin.right + 32}" y="${ly + 4}" class="legend">${escapeXml(legends[i])}</text>`);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(options.title)}">${parts.join('')}</svg>`;
 }

@@ -71,7 +71,20 @@ interface Group {
   superseded: string[];
 }
 
-/** `trials` oldest first: where two trials share a cell and the complete setting (they differ only in version), the newest is shown. */
+/** As the GA ranks candidates: by epochs reached, then accuracy; a table's best is trained to the end unless none of its cells is. */
+function rank(trial: ReportTrial): [number, number] {
+  return [trial.stoppedAt ?? Infinity, trial.accuracy];
+}
+
+function moreAccurate(a: ReportTrial, b: ReportTrial): ReportTrial {
+  const [x, y] = [rank(a), rank(b)];
+  return y[0] > x[0] || (y[0] === x[0] && y[1] > x[1]) ? b : a;
+}
+
+/**
+ * `trials` oldest first: where two trials share a cell and the complete setting (they differ only in version), the newest is shown.
+ * A trial halving stopped fills a cell only where no full-length trial does, and is never counted as superseded.
+ */
 export function tablesOf(trials: readonly ReportTrial[]): ReportTable[] {
   const groups = new Map<string, Group>();
   for (const trial of trials) {
@@ -81,7 +94,8 @@ export function tablesOf(trials: readonly ReportTrial[]): ReportTable[] {
     groups.set(id, group);
     const cell = `${trial.model}\u0000${trial.optimizer}\u0000${trial.activation}`;
     const older = group.cells.get(cell);
-    if (older) group.superseded.push(older.key);
+    if (older && older.stoppedAt === null && trial.stoppedAt !== null) continue;
+    if (older && older.stoppedAt === null) group.superseded.push(older.key);
     group.cells.set(cell, trial);
   }
   const all = [...groups.values()];
@@ -98,7 +112,7 @@ export function tablesOf(trials: readonly ReportTrial[]): ReportTable[] {
       optimizers: ordered(cells.map((c) => c.optimizer), ORDER.optimizers),
       activations: ordered(cells.map((c) => c.activation), ORDER.activations),
       cells,
-      best: cells.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)),
+      best: cells.reduce(moreAccurate),
       superseded: group.superseded,
       versions: { trainer, libtorch },
       mixedVersions: versionNote(trainer, libtorch),

@@ -411,13 +411,13 @@ export class Store {
     this.db.transaction(() => entries.forEach((e) => upsert.run(run, e.key, e.epochs, e.trained ? 1 : 0)))();
   }
 
-  /** For each trial key a run used below its full schedule and that has no full-length result: its furthest rung. */
+  /** For each trial key a run used below its full schedule and that has no full-length result: the furthest rung this run took it to. */
   stoppedRungsOf(run: number): RungRecord[] {
     const rows = this.db
       .prepare(
         `SELECT r.* FROM trial_rungs r
          JOIN (SELECT trial_key, MAX(epochs) AS epochs FROM run_rungs WHERE run_id = ? GROUP BY trial_key) l
-           ON r.key = l.trial_key AND r.epochs = (SELECT MAX(epochs) FROM trial_rungs WHERE key = r.key)
+           ON r.key = l.trial_key AND r.epochs = l.epochs
          WHERE r.key NOT IN (SELECT key FROM trials)
          ORDER BY r.created_at, r.key`,
       )

@@ -16,7 +16,7 @@ import { applyGenes, TrainingFitness, weightsOf, type TrialSettings } from '../.
 import { choiceFlag, geneListFlag, integerFlag } from '../arguments';
 import { RungTrainingFitness } from '../../fidelity/rung-fitness';
 import { describeCost } from '../../fidelity/rungs';
-import { halvingOf, refuseQueueWithHalving, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
+import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { datasetArguments, loadDataset, type DatasetArguments } from '../dataset-options';
 import { explicitFlags } from '../explicit-flags';
 import { withInterrupt } from '../interrupt';
@@ -160,7 +160,16 @@ function newRunSettings(args: EvolveArguments): RunSettings {
  */
 async function checkRunSettings(settings: RunSettings, args: EvolveArguments): Promise<void> {
   if (settings.fitnessTable) return;
-  await checkTrainingInputs({ size: settings.args.size, weights: settings.trial?.weightsFile, 'save-best': args['save-best'] }, networksOf(settings));
+  await checkTrainingInputs(
+    {
+      size: settings.args.size,
+      weights: settings.trial?.weightsFile,
+      'save-best': args['save-best'],
+      'freeze-epochs': settings.trial?.freezeEpochs,
+      'partial-weights': settings.trial?.partialWeights,
+    },
+    networksOf(settings),
+  );
 }
 
 export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
@@ -189,7 +198,6 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
-    if (args.resume === undefined && args['fitness-table'] === undefined) refuseQueueWithHalving(args);
     await probeQueueFlag(args);
     // A new run's settings are checked before the results file is opened or created.
     const fresh = args.resume === undefined ? newRunSettings(args) : undefined;
@@ -233,9 +241,6 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       process.stderr.write(`evolve run ${run} in ${args.db}${args.resume !== undefined ? ' (resumed)' : ''}\n`);
 
       const ga = gaSettings(settings.ga);
-      if (ga.fidelity && args.queue !== undefined) {
-        throw new UsageError(`--queue trains whole trials only: run ${run} uses --fidelity halving, which trains here (resume it without --queue)`);
-      }
       // One process steps a run at a time: a second `--resume` of it is refused, naming the holder.
       // With a fitness table nothing trains, so no queue is needed.
       await withQueueTrainer(table ? {} : args, (trainer) => withRunOwnership(store, run, () => withInterrupt(async (signal) => {
@@ -248,6 +253,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             onEvent: logTrialEvent,
             checkpoint: keeper?.trialFile,
             run,
+            trainer,
             statesDir: statesDirOf(settings.args.cache),
           });
         } else {

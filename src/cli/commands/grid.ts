@@ -9,7 +9,7 @@ import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../errors';
 import { choiceListFlag } from '../arguments';
 import { describeCost } from '../../fidelity/rungs';
-import { halvingOf, refuseQueueWithHalving, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
+import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
@@ -45,7 +45,6 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
       .option('activations', { type: 'string', requiresArg: true, default: PAPER_ACTIVATIONS.join(','), describe: 'comma-separated activations', coerce: choiceListFlag('activations', ACTIVATIONS) })
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
   handler: async (args) => {
-    refuseQueueWithHalving(args);
     const halving = halvingOf(args, args.epochs);
     await probeQueueFlag(args);
     await checkTrainingInputs(args, args.models);
