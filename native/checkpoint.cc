@@ -1,7 +1,11 @@
 #include "checkpoint.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 
 #include <torch/serialize/input-archive.h>
@@ -11,6 +15,9 @@ namespace fer {
 
 namespace {
 constexpr const char* kFormat = "fer-ga-checkpoint/1";
+
+// libtorch's messages can run over several lines (with C++ frames); the user gets the first.
+std::string firstLine(const std::string& message) { return message.substr(0, message.find('\n')); }
 
 std::string readString(torch::serialize::InputArchive& archive, const std::string& key) {
   c10::IValue value;
@@ -32,6 +39,32 @@ double readDouble(torch::serialize::InputArchive& archive, const std::string& ke
 
 torch::Tensor toTensor(const std::vector<double>& values) {
   return torch::tensor(values, torch::TensorOptions().dtype(torch::kDouble));
+}
+
+// Every network's last layer takes at least 1024 features, stored at 2 bytes or more each:
+// a file that declares more classes than it could hold weights for is refused before the
+// network (whose size follows from the declared classes) is allocated.
+constexpr int64_t kLeastBytesPerClass = 1024 * 2;
+
+/** Beside `path`, unique to this process and call: two writers never share a temporary. */
+std::string temporaryPath(const std::string& path) {
+  std::random_device random;
+  return path + "." + std::to_string(::getpid()) + "." + std::to_string(random()) + ".partial";
+}
+
+/** Flushes a file or folder to the disk, so a rename is never seen before the bytes it names. */
+bool syncToDisk(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) return false;
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
+std::string folderOf(const std::string& path) {
+  const std::string::size_type slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 std::vector<double> toVector(const torch::Tensor& tensor) {
@@ -59,21 +92,25 @@ void saveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
   checkpoint.network->save(weights);
   archive.write("network", weights);
 
-  const std::string temporary = path + ".partial";
+  const std::string temporary = temporaryPath(path);
   try {
     archive.save_to(temporary);
   } catch (const c10::Error& error) {
     std::remove(temporary.c_str());
     throw std::runtime_error("cannot write checkpoint " + path + ": " + error.what_without_backtrace());
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+  if (!syncToDisk(temporary, O_RDONLY) || std::rename(temporary.c_str(), path.c_str()) != 0) {
     std::remove(temporary.c_str());
     throw std::runtime_error("cannot write checkpoint " + path);
   }
+  syncToDisk(folderOf(path), O_RDONLY | O_DIRECTORY);
 }
 
 Checkpoint loadCheckpoint(const std::string& path) {
-  if (!std::ifstream(path).good()) throw std::runtime_error("checkpoint " + path + " does not exist or cannot be read");
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  if (!file.good()) throw std::invalid_argument("checkpoint " + path + " does not exist or cannot be read");
+  const int64_t fileBytes = static_cast<int64_t>(file.tellg());
+  file.close();
   Checkpoint checkpoint;
   try {
     torch::serialize::InputArchive archive;
@@ -82,6 +119,10 @@ Checkpoint loadCheckpoint(const std::string& path) {
     NetworkSpec& spec = checkpoint.spec;
     spec.architecture = parseArchitecture(readString(archive, "model"));
     spec.classes = readInt(archive, "classes");
+    if (spec.classes > fileBytes / kLeastBytesPerClass) {
+      throw std::runtime_error("it declares " + std::to_string(spec.classes) + " classes, more than its " +
+                               std::to_string(fileBytes) + " bytes hold weights for");
+    }
     spec.channels = readInt(archive, "channels");
     spec.size = readInt(archive, "size");
     spec.activation.kind = parseActivation(readString(archive, "activation"));
@@ -98,11 +139,13 @@ Checkpoint loadCheckpoint(const std::string& path) {
     torch::serialize::InputArchive weights;
     archive.read("network", weights);
     checkpoint.network->load(weights);
+  } catch (const std::bad_alloc&) {
+    throw;
   } catch (const c10::Error& error) {
-    throw std::runtime_error("checkpoint " + path + " is not a readable fer-ga checkpoint: " +
-                             error.what_without_backtrace());
+    throw std::invalid_argument("checkpoint " + path + " is not a readable fer-ga checkpoint: " +
+                                firstLine(error.what_without_backtrace()));
   } catch (const std::exception& error) {
-    throw std::runtime_error("checkpoint " + path + " is not a readable fer-ga checkpoint: " + error.what());
+    throw std::invalid_argument("checkpoint " + path + " is not a readable fer-ga checkpoint: " + firstLine(error.what()));
   }
   return checkpoint;
 }

@@ -16,10 +16,10 @@ struct Checkpoint {
   std::shared_ptr<Network> network;
 };
 
-/** Writes to a temporary file beside `path` and renames it, so a crash never leaves half a file. */
+/** Writes to a temporary file beside `path` (unique to the call), syncs it and renames it, so a crash never leaves half a file. */
 void saveCheckpoint(const std::string& path, const Checkpoint& checkpoint);
 
-/** Throws std::runtime_error naming the file when it is missing or not a fer-ga checkpoint. */
+/** Throws std::invalid_argument (a usage error) naming the file when it is missing or not a fer-ga checkpoint. */
 Checkpoint loadCheckpoint(const std::string& path);
 
 }  // namespace fer

@@ -7,6 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 
+import { copyFileAtomic, writeFileAtomic } from './atomic-write';
 import type { PackedDataset } from './data/cache';
 import { trainFold, trialKey, type TrialControl, type TrialPlacement, type TrialSettings } from './trials';
 
@@ -39,9 +40,8 @@ export class BestCheckpoint {
     const source = this.trialFile(key);
     if (!fs.existsSync(source)) await trainFold(packed, best, 0, placement, { ...control, checkpoint: source });
     const target = path.join(this.dir, 'best.ckpt');
-    fs.copyFileSync(source, `${target}.tmp`);
-    fs.renameSync(`${target}.tmp`, target);
-    fs.writeFileSync(
+    copyFileAtomic(source, target);
+    writeFileAtomic(
       path.join(this.dir, 'best.json'),
       JSON.stringify({ key, dataset: packed.header.dataset, classes: packed.header.classes, accuracy, settings: best, savedAt: new Date().toISOString() }, null, 2) + '\n',
     );

@@ -1,4 +1,5 @@
 /** A trained network loaded from a checkpoint, for inference. */
+import { checkCheckpointFile } from './checkpoint-file';
 import { UsageError } from './errors';
 import { native } from './native';
 import type { NamedWeights, NativeModel, NetworkSpec, ResolvedNetworkSpec, WeightReport } from './native';
@@ -11,6 +12,7 @@ export class TrainedModel {
   ) {}
 
   static async load(file: string): Promise<TrainedModel> {
+    checkCheckpointFile(file);
     return new TrainedModel(await native().loadCheckpoint(file), file);
   }
 

@@ -5,52 +5,68 @@
  */
 import crypto from 'crypto';
 import fs from 'fs';
-import path from 'path';
 
+import { writeFileAtomic } from './atomic-write';
+import type { Fail } from './byte-cursor';
 import { UsageError } from './errors';
 import { bfloat16ToFloat, halfToFloat } from './float16';
 import type { NamedWeights } from './native';
+import { dimensions, elementCount } from './tensor-shape';
 import { readTorchSave } from './torch-save';
 
-const DTYPES: Record<string, { bytes: number; read: (view: DataView, offset: number) => number; integer?: boolean }> = {
-  F32: { bytes: 4, read: (v, o) => v.getFloat32(o, true) },
-  F64: { bytes: 8, read: (v, o) => v.getFloat64(o, true) },
-  F16: { bytes: 2, read: (v, o) => halfToFloat(v.getUint16(o, true)) },
-  BF16: { bytes: 2, read: (v, o) => bfloat16ToFloat(v.getUint16(o, true)) },
-  I64: { bytes: 8, read: (v, o) => Number(v.getBigInt64(o, true)), integer: true },
-};
+const DTYPES = new Map<string, { bytes: number; read: (view: DataView, offset: number) => number; integer?: boolean }>([
+  ['F32', { bytes: 4, read: (v, o) => v.getFloat32(o, true) }],
+  ['F64', { bytes: 8, read: (v, o) => v.getFloat64(o, true) }],
+  ['F16', { bytes: 2, read: (v, o) => halfToFloat(v.getUint16(o, true)) }],
+  ['BF16', { bytes: 2, read: (v, o) => bfloat16ToFloat(v.getUint16(o, true)) }],
+  ['I64', { bytes: 8, read: (v, o) => Number(v.getBigInt64(o, true)), integer: true }],
+]);
+
+/** The format's own limit on the JSON header. */
+const LARGEST_HEADER = 100 * 1024 * 1024;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** `bytes`: the file's contents when the caller has read them already (to hash exactly what is parsed). */
 export function readSafetensors(file: string, bytes: Buffer = fs.readFileSync(file)): NamedWeights {
-  const fail = (why: string): never => {
+  const fail: Fail = (why) => {
     throw new UsageError(`weights file ${file} is not a safetensors file (${why})`);
   };
   if (bytes.length < 8) fail('too short');
   const headerLength = Number(bytes.readBigUInt64LE(0));
-  if (headerLength <= 0 || 8 + headerLength > bytes.length) fail('bad header length');
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  if (headerLength <= 0 || headerLength > LARGEST_HEADER || 8 + headerLength > bytes.length) fail('bad header length');
+  let header: unknown;
   try {
-    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as typeof header;
+    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength));
   } catch {
     return fail('unreadable header');
   }
+  if (!isRecord(header)) fail('its header is not a JSON object');
   const base = 8 + headerLength;
+  const dataBytes = bytes.length - base;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: NamedWeights = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const type = DTYPES[entry.dtype];
-    if (!type) fail(`'${name}' has dtype ${entry.dtype}; F32, F64, F16, BF16 and I64 are read`);
-    const count = entry.shape.reduce((a, b) => a * b, 1);
-    const [begin, end] = entry.data_offsets;
-    if (end - begin !== count * type.bytes || base + end > bytes.length) fail(`'${name}' has ${end - begin} bytes for shape [${entry.shape.join(',')}]`);
+    if (!isRecord(entry)) fail(`'${name}' is not a tensor entry`);
+    const type = typeof entry.dtype === 'string' ? DTYPES.get(entry.dtype) : undefined;
+    if (!type) fail(`'${name}' has dtype ${String(entry.dtype)}; F32, F64, F16, BF16 and I64 are read`);
+    const shape = dimensions(entry.shape, `'${name}' shape`, fail);
+    const offsets = dimensions(entry.data_offsets, `'${name}' data_offsets`, fail);
+    if (offsets.length !== 2) fail(`'${name}' data_offsets is not [begin, end]`);
+    const [begin, end] = offsets;
+    if (begin > end || end > dataBytes) fail(`'${name}' lies at bytes ${begin}–${end} of ${dataBytes}`);
+    const count = elementCount(shape, Math.floor(dataBytes / type.bytes), `'${name}'`, fail);
+    if (end - begin !== count * type.bytes) fail(`'${name}' has ${end - begin} bytes for shape [${shape.join(',')}]`);
     const data = type.integer ? new Float64Array(count) : new Float32Array(count);
     if (entry.dtype === 'F32' && (bytes.byteOffset + base + begin) % 4 === 0) {
       data.set(new Float32Array(bytes.buffer, bytes.byteOffset + base + begin, count));
     } else {
       for (let i = 0; i < count; i++) data[i] = type.read(view, base + begin + i * type.bytes);
     }
-    out.push({ name, shape: entry.shape, data, dtype: type.integer ? 'int64' : 'float32' });
+    out.push({ name, shape, data, dtype: type.integer ? 'int64' : 'float32' });
   }
   return out;
 }
@@ -82,10 +98,7 @@ export function writeSafetensors(file: string, weights: NamedWeights, metadata: 
       at += w.data.length * 4;
     }
   }
-  const target = path.resolve(file);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(`${target}.tmp`, out);
-  fs.renameSync(`${target}.tmp`, target);
+  writeFileAtomic(file, out);
 }
 
 export interface LoadedWeights {

@@ -20,8 +20,8 @@
  */
 import crypto from 'crypto';
 import fs from 'fs';
-import path from 'path';
 
+import { writeFileAtomic } from '../atomic-write';
 import type { SkippedItem } from './records';
 
 const MAGIC = 'FERGAPK1';
@@ -118,10 +118,21 @@ export function writeCache(file: string, header: CacheHeader, images: Uint8Array
     out.writeInt32LE(labels[i], labelsOffset + 4 * i);
     out.writeInt32LE(subjects[i], subjectsOffset + 4 * i);
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.partial`;
-  fs.writeFileSync(partial, out);
-  fs.renameSync(partial, file);
+  writeFileAtomic(file, out);
+}
+
+const isNameList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** What makes a parsed header unusable (its sizes decide how the rest of the file is read), if anything. */
+function headerProblem(header: CacheHeader): string | undefined {
+  if (!isCount(header.count)) return `image count ${String(header.count)} is not a count`;
+  if (header.channels !== 1 && header.channels !== 3) return `channels ${String(header.channels)} is neither 1 nor 3`;
+  if (!isCount(header.size) || header.size === 0) return `image size ${String(header.size)} is not a size`;
+  if (!isNameList(header.classes) || header.classes.length < 2) return 'its header names fewer than 2 classes';
+  if (!isNameList(header.subjects)) return 'its header has no list of subjects';
+  if (header.version !== 1 && typeof header.fingerprint !== 'string') return 'its header has no fingerprint';
+  return undefined;
 }
 
 export type CacheRead = { ok: true; packed: PackedDataset } | { ok: false; reason: string };
@@ -143,7 +154,10 @@ export function readCache(file: string, expectedSourceKey?: string): CacheRead {
   } catch {
     return { ok: false, reason: 'unreadable header' };
   }
-  if (!READABLE_VERSIONS.includes(header.version)) return { ok: false, reason: `format version ${header.version}` };
+  if (typeof header !== 'object' || header === null) return { ok: false, reason: 'unreadable header' };
+  if (!READABLE_VERSIONS.includes(header.version)) return { ok: false, reason: `format version ${String(header.version)}` };
+  const problem = headerProblem(header);
+  if (problem) return { ok: false, reason: problem };
   if (expectedSourceKey !== undefined && header.sourceKey !== expectedSourceKey) return { ok: false, reason: 'stale' };
   const { imagesOffset, imageBytes, labelsOffset, subjectsOffset, total } = layout(header, headerBytes);
   if (bytes.length !== total) return { ok: false, reason: 'truncated' };
@@ -152,6 +166,9 @@ export function readCache(file: string, expectedSourceKey?: string): CacheRead {
   for (let i = 0; i < header.count; i++) {
     labels[i] = bytes.readInt32LE(labelsOffset + 4 * i);
     subjects[i] = bytes.readInt32LE(subjectsOffset + 4 * i);
+    // Out-of-range labels would reach the trainer's loss as classes the network lacks.
+    if (labels[i] < 0 || labels[i] >= header.classes.length) return { ok: false, reason: `image ${i} has label ${labels[i]}, not one of its ${header.classes.length} classes` };
+    if (subjects[i] < 0 || subjects[i] >= header.subjects.length) return { ok: false, reason: `image ${i} has subject ${subjects[i]}, not one of its ${header.subjects.length}` };
   }
   const images = bytes.subarray(imagesOffset, imagesOffset + imageBytes);
   // The fingerprint is checked, never trusted: a damaged or edited file must not take the

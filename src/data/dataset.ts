@@ -15,6 +15,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 
+import { copyFileAtomic } from '../atomic-write';
 import { UsageError } from '../errors';
 import { CACHE_FORMAT_VERSION, contentFingerprint, readCache, writeCache, type CacheHeader, type PackedDataset } from './cache';
 import { indexCkPlus } from './ckplus';
@@ -153,7 +154,7 @@ function linkOrCopy(from: string, to: string): void {
   try {
     fs.linkSync(from, to);
   } catch {
-    fs.copyFileSync(from, to);
+    copyFileAtomic(from, to);
   }
 }
 

@@ -8,6 +8,8 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 
+import { writeFileAtomic } from '../atomic-write';
+
 interface Entry {
   size: number;
   mtimeMs: number;
@@ -50,10 +52,7 @@ export class FileHashes {
   /** Writes the memo (beside, then renamed: a reader never sees half of it; the last writer wins). */
   save(): void {
     if (!this.changed) return;
-    fs.mkdirSync(path.dirname(this.memo), { recursive: true });
-    const partial = `${this.memo}.${process.pid}.partial`;
-    fs.writeFileSync(partial, JSON.stringify(this.entries));
-    fs.renameSync(partial, this.memo);
+    writeFileAtomic(this.memo, JSON.stringify(this.entries));
     this.changed = false;
   }
 }

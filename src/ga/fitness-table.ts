@@ -64,10 +64,12 @@ export function readFitnessTable(file: string): TableRow[] {
     throw new UsageError(`fitness table ${file} is not valid JSON`);
   }
   if (!Array.isArray(rows)) throw new UsageError(`fitness table ${file} must hold a JSON array of rows`);
-  return rows.map((row: Record<string, unknown>, n) => {
-    const accuracy = Number(row.accuracy);
+  return rows.map((row: unknown, n) => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new UsageError(`fitness table ${file} row ${n} is not an object`);
+    const cells = row as Record<string, unknown>;
+    const accuracy = Number(cells.accuracy);
     if (!Number.isFinite(accuracy)) throw new UsageError(`fitness table ${file} row ${n}: accuracy is not a number`);
-    return { dataset: String(row.dataset), model: String(row.model), optimizer: String(row.optimizer), activation: String(row.activation), accuracy };
+    return { dataset: String(cells.dataset), model: String(cells.model), optimizer: String(cells.optimizer), activation: String(cells.activation), accuracy };
   });
 }
 

@@ -1,7 +1,7 @@
 /** One entry point for every report format. */
-import fs from 'fs';
 import path from 'path';
 
+import { writeFileAtomic } from '../atomic-write';
 import type { ReportData } from './collect';
 import { renderCsv } from './csv';
 import { renderHtml } from './html';
@@ -25,10 +25,6 @@ export function renderReport(data: ReportData, format: ReportFormat): string {
 
 /** Written whole or not at all: a reader never sees half a report. */
 export function writeReportFile(text: string, file: string): string {
-  const target = path.resolve(file);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, target);
-  return target;
+  writeFileAtomic(file, text);
+  return path.resolve(file);
 }

@@ -134,7 +134,7 @@ export class Store {
     const pending = (): number => {
       const current = this.schemaVersion;
       if (current > MIGRATIONS.length) {
-        throw new Error(`database ${this.file} has schema version ${current}, newer than this fer-ga (${MIGRATIONS.length})`);
+        throw new UsageError(`results file ${this.file} has schema version ${current}, newer than this fer-ga (${MIGRATIONS.length})`);
       }
       return current;
     };
