@@ -39,7 +39,7 @@ describe('bad arguments are JS Errors with one clear line, never a crash', () =>
     ['aux heads on resnet', () => trainNetwork(data, { ...base, auxLogits: true }), /auxiliary heads exist only on googlenet/],
     ['unknown device', () => trainNetwork(data, { ...base, device: 'tpu' }), /unknown device 'tpu'/],
     ['missing CUDA', () => trainNetwork(data, { ...base, device: 'cuda:0' }), /device 'cuda:0' asked for, but this libtorch sees no CUDA device/],
-    ['bad thread count', () => trainNetwork(data, { ...base, threads: -3 }), /threads must be between 0/],
+    ['bad thread count', () => trainNetwork(data, { ...base, threads: -3 }), /option threads must be an integer from 0 to 1024 \(got -3\)/],
     ['short image buffer', () => trainNetwork({ ...data, images: patterns.images.subarray(1) }, base), /option images holds 10239 bytes, but 40 images of 1×16×16 need 10240/],
     ['images not bytes', () => trainNetwork({ ...data, images: new Float32Array(10) as never }, base), /option images must be a Uint8Array or Buffer/],
     ['label out of range', () => trainNetwork({ ...data, labels: Array.from(patterns.labels, (l, i) => (i === 5 ? 9 : l)) }, base), /labels holds class 9, outside 0..3/],
