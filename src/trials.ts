@@ -17,6 +17,7 @@ import { trainOnce } from './store/train-once';
 import { native } from './native';
 import { trainNetwork } from './train';
 import { cpuThreadsOf, keyOfTrial, keyedSettings } from './trial-key';
+import { PromiseMemo } from './promise-memo';
 import { loadWeights, type LoadedWeights } from './weights';
 
 export interface TrialSettings {
@@ -178,16 +179,10 @@ export function checkpointMetadata(packed: PackedDataset, settings: TrialSetting
 
 // One read per weights file per process: every trial of a grid or GA starts from it, and
 // its key's hash and its starting weights come from the same bytes.
-const weightsCache = new Map<string, Promise<LoadedWeights>>();
+const weightsCache = new PromiseMemo<LoadedWeights>();
 /** Reads and hashes (once) the weights trials start from; the CLI calls it early so a bad file fails before preprocessing. */
 export function weightsOf(file: string): Promise<LoadedWeights> {
-  let cached = weightsCache.get(file);
-  if (!cached) {
-    cached = loadWeights(file);
-    cached.catch(() => weightsCache.delete(file));
-    weightsCache.set(file, cached);
-  }
-  return cached;
+  return weightsCache.get(file, () => loadWeights(file));
 }
 
 /**

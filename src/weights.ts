@@ -12,6 +12,7 @@ import { UsageError } from './errors';
 import { bfloat16ToFloat, halfToFloat } from './float16';
 import type { NamedWeights } from './native';
 import { dimensions, elementCount } from './tensor-shape';
+import { sha256OfFileSync } from './file-sha256';
 import { readTorchSave } from './torch-save';
 
 const DTYPES = new Map<string, { bytes: number; read: (view: DataView, offset: number) => number; integer?: boolean }>([
@@ -134,5 +135,5 @@ export async function readWeights(file: string): Promise<NamedWeights> {
 /** A weights file's content hash, as a trial's key holds it (so a renamed copy is the same trial). */
 export function weightsHash(file: string): string {
   if (!fs.existsSync(file)) throw new UsageError(`--weights ${file}: no such file`);
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  return sha256OfFileSync(file);
 }

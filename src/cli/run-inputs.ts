@@ -4,9 +4,8 @@
  * begins and checked when it resumes, so a resumed run never mixes fitness from changed
  * inputs with the fitness it already has.
  */
-import crypto from 'crypto';
-import fs from 'fs';
 
+import { sha256OfFileSync } from '../file-sha256';
 import { UsageError } from '../errors';
 
 export interface RunInputs {
@@ -20,7 +19,7 @@ export interface RunInputs {
 
 export function fileSha256(file: string, flag: string): string {
   try {
-    return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    return sha256OfFileSync(file);
   } catch {
     throw new UsageError(`${flag} ${file} does not exist or cannot be read`);
   }

@@ -10,6 +10,8 @@ import fs from 'fs';
 import path from 'path';
 import type { Redis } from 'ioredis';
 
+import { sha256OfFile } from '../file-sha256';
+import { PromiseMemo } from '../promise-memo';
 import { KEY_PREFIX } from './connection';
 
 export const BLOB_CHUNK_BYTES = 1 << 20;
@@ -92,25 +94,13 @@ export async function putBlob(redis: Redis, bytes: Uint8Array, options: { ext?: 
   return sha256;
 }
 
-/** The SHA-256 of a file's bytes, read as a stream (packs can be large). */
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { sha256OfFile };
 
 // A file is hashed once per process while its size and modification time stay the same.
-const fileHashes = new Map<string, Promise<string>>();
+const fileHashes = new PromiseMemo<string>();
 
 function hashOnce(file: string, stat: fs.Stats): Promise<string> {
-  const id = `${file}\0${stat.size}\0${stat.mtimeMs}`;
-  let hash = fileHashes.get(id);
-  if (!hash) {
-    hash = sha256OfFile(file);
-    hash.catch(() => fileHashes.delete(id));
-    fileHashes.set(id, hash);
-  }
-  return hash;
+  return fileHashes.get(`${file}\0${stat.size}\0${stat.mtimeMs}`, () => sha256OfFile(file));
 }
 
 /**
