@@ -1,15 +1,12 @@
 #include "checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
+
+#include "atomic_archive.h"
 
 namespace fer {
 
@@ -46,27 +43,6 @@ torch::Tensor toTensor(const std::vector<double>& values) {
 // network (whose size follows from the declared classes) is allocated.
 constexpr int64_t kLeastBytesPerClass = 1024 * 2;
 
-/** Beside `path`, unique to this process and call: two writers never share a temporary. */
-std::string temporaryPath(const std::string& path) {
-  std::random_device random;
-  return path + "." + std::to_string(::getpid()) + "." + std::to_string(random()) + ".partial";
-}
-
-/** Flushes a file or folder to the disk, so a rename is never seen before the bytes it names. */
-bool syncToDisk(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) return false;
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  return synced;
-}
-
-std::string folderOf(const std::string& path) {
-  const std::string::size_type slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 std::vector<double> toVector(const torch::Tensor& tensor) {
   const torch::Tensor t = tensor.to(torch::kDouble).contiguous();
   return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
@@ -92,18 +68,7 @@ void saveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
   checkpoint.network->save(weights);
   archive.write("network", weights);
 
-  const std::string temporary = temporaryPath(path);
-  try {
-    archive.save_to(temporary);
-  } catch (const c10::Error& error) {
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot write checkpoint " + path + ": " + error.what_without_backtrace());
-  }
-  if (!syncToDisk(temporary, O_RDONLY) || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot write checkpoint " + path);
-  }
-  syncToDisk(folderOf(path), O_RDONLY | O_DIRECTORY);
+  saveArchiveAtomically(archive, path, "checkpoint");
 }
 
 Checkpoint loadCheckpoint(const std::string& path) {

@@ -1,16 +1,12 @@
 #include "training_state.h"
 
-#include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
-#include <thread>
-
-#include <unistd.h>
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include "atomic_archive.h"
 #include "trainer.h"
 
 namespace fer {
@@ -57,12 +53,6 @@ std::string readString(torch::serialize::InputArchive& archive, const std::strin
   return value.toStringRef();
 }
 
-/** Unique to this process and thread, so two writers of one path never share a temporary. */
-std::string temporaryBeside(const std::string& path) {
-  std::ostringstream name;
-  name << path << ".tmp-" << ::getpid() << "-" << std::hash<std::thread::id>{}(std::this_thread::get_id());
-  return name.str();
-}
 }  // namespace
 
 void saveTrainingState(const std::string& path, const TrainingState& state, const torch::nn::Module& network,
@@ -79,17 +69,7 @@ void saveTrainingState(const std::string& path, const TrainingState& state, cons
   archive.write("network", weights);
   archive.write("optimizer", optimizerState);
 
-  const std::string temporary = temporaryBeside(path);
-  try {
-    archive.save_to(temporary);
-  } catch (const c10::Error& error) {
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot write training state " + path + ": " + error.what_without_backtrace());
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot write training state " + path);
-  }
+  saveArchiveAtomically(archive, path, "training state");
 }
 
 TrainingState loadTrainingState(const std::string& path, const std::string& expectedIdentity,
