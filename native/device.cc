@@ -37,13 +37,16 @@ torch::Device resolveDevice(const std::string& name) {
 std::string describeDevice(const torch::Device& device) { return device.str(); }
 
 int applyThreadCount(int requested) {
-  if (requested < 0 || requested > 1024) {
-    throw std::invalid_argument("threads must be between 0 (one per core) and 1024 (got " +
+  if (requested < 0 || requested > kMaximumThreads) {
+    throw std::invalid_argument("threads must be between 0 (one per core) and " + std::to_string(kMaximumThreads) + " (got " +
                                 std::to_string(requested) + ")");
   }
   const int threads = requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Set on the calling thread: with OpenMP, the count is a per-thread setting, and
-  // libtorch's default here is a single thread.
+  // libtorch's default here is a single thread. A thread's first parallel region first sets
+  // the count last set by any thread; running that first, here, keeps a trial from starting
+  // with another trial's count.
+  at::parallel_for(0, 1, 1, [](int64_t, int64_t) {});
   at::set_num_threads(threads);
   return threads;
 }

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <map>
+#include <stdexcept>
+#include <string>
 
 #include <ATen/ATen.h>
 
@@ -72,6 +74,65 @@ void adamStep(torch::optim::OptimizerParamGroup& group, size_t groupIndex, AdamM
     at::_foreach_add_(denominator, h.epsilon);
     at::_foreach_addcdiv_(p, m, denominator, -h.learningRate / correction1);
   }
+}
+/**
+ * Per-parameter tensors under "<name>.<group>.<parameter>", and the group sizes, so a
+ * load can refuse a state written for another network. A tensor not yet created (no
+ * gradient seen) is simply absent.
+ */
+void saveTable(torch::serialize::OutputArchive& archive, const std::string& name,
+               const std::vector<std::vector<torch::Tensor>>& table) {
+  for (size_t g = 0; g < table.size(); ++g) {
+    for (size_t i = 0; i < table[g].size(); ++i) {
+      if (table[g][i].defined()) archive.write(name + "." + std::to_string(g) + "." + std::to_string(i), table[g][i]);
+    }
+  }
+}
+
+void loadTable(torch::serialize::InputArchive& archive, const std::string& name,
+               const std::vector<torch::optim::OptimizerParamGroup>& groups,
+               std::vector<std::vector<torch::Tensor>>& table) {
+  table.assign(groups.size(), {});
+  for (size_t g = 0; g < groups.size(); ++g) {
+    table[g].resize(groups[g].params().size());
+    for (size_t i = 0; i < table[g].size(); ++i) {
+      torch::Tensor value;
+      if (archive.try_read(name + "." + std::to_string(g) + "." + std::to_string(i), value)) table[g][i] = value;
+    }
+  }
+}
+
+void saveSteps(torch::serialize::OutputArchive& archive, const std::vector<std::vector<int64_t>>& steps) {
+  for (size_t g = 0; g < steps.size(); ++g) {
+    archive.write("steps." + std::to_string(g), torch::tensor(steps[g], torch::kLong));
+  }
+}
+
+void loadSteps(torch::serialize::InputArchive& archive, const std::vector<torch::optim::OptimizerParamGroup>& groups,
+               std::vector<std::vector<int64_t>>& steps) {
+  steps.assign(groups.size(), {});
+  for (size_t g = 0; g < groups.size(); ++g) {
+    torch::Tensor value;
+    if (!archive.try_read("steps." + std::to_string(g), value)) continue;
+    value = value.to(torch::kLong).contiguous();
+    if (value.numel() != static_cast<int64_t>(groups[g].params().size())) {
+      throw std::runtime_error("optimizer state is for another network");
+    }
+    steps[g].assign(value.data_ptr<int64_t>(), value.data_ptr<int64_t>() + value.numel());
+  }
+}
+
+void saveMoments(torch::serialize::OutputArchive& archive, const AdamMoments& moments) {
+  saveTable(archive, "first", moments.first);
+  saveTable(archive, "second", moments.second);
+  saveSteps(archive, moments.steps);
+}
+
+void loadMoments(torch::serialize::InputArchive& archive, const std::vector<torch::optim::OptimizerParamGroup>& groups,
+                 AdamMoments& moments) {
+  loadTable(archive, "first", groups, moments.first);
+  loadTable(archive, "second", groups, moments.second);
+  loadSteps(archive, groups, moments.steps);
 }
 }  // namespace
 
@@ -148,6 +209,36 @@ torch::Tensor ForeachAdamW::step(LossClosure closure) {
              {o.lr(), std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(), o.weight_decay(), true});
   }
   return loss;
+}
+
+void ForeachSgd::save(torch::serialize::OutputArchive& archive) const {
+  torch::optim::SGD::save(archive);
+  saveTable(archive, "momentum", momentum_);
+}
+
+void ForeachSgd::load(torch::serialize::InputArchive& archive) {
+  torch::optim::SGD::load(archive);
+  loadTable(archive, "momentum", param_groups(), momentum_);
+}
+
+void ForeachAdam::save(torch::serialize::OutputArchive& archive) const {
+  torch::optim::Adam::save(archive);
+  saveMoments(archive, moments_);
+}
+
+void ForeachAdam::load(torch::serialize::InputArchive& archive) {
+  torch::optim::Adam::load(archive);
+  loadMoments(archive, param_groups(), moments_);
+}
+
+void ForeachAdamW::save(torch::serialize::OutputArchive& archive) const {
+  torch::optim::AdamW::save(archive);
+  saveMoments(archive, moments_);
+}
+
+void ForeachAdamW::load(torch::serialize::InputArchive& archive) {
+  torch::optim::AdamW::load(archive);
+  loadMoments(archive, param_groups(), moments_);
 }
 
 }  // namespace fer

@@ -1,8 +1,11 @@
 #include "js_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
+#include "device.h"
 #include "js_weights.h"
 
 namespace fer::js {
@@ -27,6 +30,62 @@ std::string typeName(const Napi::Value& value) {
 }
 
 bool absent(const Napi::Value& value) { return value.IsUndefined() || value.IsNull(); }
+
+// Every name startTraining reads (here and with the data); any other is a misspelling or an
+// option of another version, refused rather than silently ignored.
+const std::vector<std::string>& trainingOptionNames() {
+  static const std::vector<std::string> names = {
+      "model", "classes", "channels", "size", "activation", "activationParameter", "auxLogits", "firstKernel",
+      "optimizer", "learningRate", "weightDecay", "momentum", "alpha", "beta1", "beta2", "epsilon",
+      "augment", "cropPadding", "flip", "batchSize", "epochs", "seed", "device", "threads", "progressEveryBatches",
+      "checkpoint", "checkpointMetadata", "amp", "channelsLast", "foreachOptimizer", "residentData",
+      "initialWeights", "partialWeights", "weightsSource", "freezeEpochs", "untilEpoch", "resumeState", "saveState",
+      "images", "labels", "trainIndices", "validationIndices"};
+  return names;
+}
+
+void refuseUnknownOptions(const Napi::Object& options) {
+  const Napi::Array keys = options.GetPropertyNames();
+  const auto& known = trainingOptionNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string key = keys.Get(i).ToString().Utf8Value();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      throw std::invalid_argument("option " + key + " is not a training option");
+    }
+  }
+}
+
+/** The optimizer settings `kind` reads besides learningRate and weightDecay. */
+std::vector<std::string> hyperparametersOf(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::Sgdm: return {"momentum"};
+    case OptimizerKind::RmsProp: return {"alpha", "epsilon"};
+    case OptimizerKind::Adam:
+    case OptimizerKind::AdamW:
+    case OptimizerKind::AmsGrad: return {"beta1", "beta2", "epsilon"};
+    case OptimizerKind::AdaGrad: return {"epsilon"};
+  }
+  return {};
+}
+
+/** A hyperparameter the chosen optimizer has no use for would be reported but never applied. */
+void refuseUnusedHyperparameters(const Napi::Object& options, OptimizerKind kind) {
+  const std::vector<std::string> used = hyperparametersOf(kind);
+  for (const char* key : {"momentum", "alpha", "beta1", "beta2", "epsilon"}) {
+    if (!absent(options.Get(key)) && std::find(used.begin(), used.end(), key) == used.end()) {
+      throw std::invalid_argument(std::string("option ") + key + " is not used by " + optimizerName(kind));
+    }
+  }
+}
+
+int64_t integerInRange(const Napi::Object& options, const char* key, int64_t fallback, int64_t low, int64_t high) {
+  const int64_t value = optionalInteger(options, key, fallback);
+  if (value < low || value > high) {
+    throw std::invalid_argument(std::string("option ") + key + " must be an integer from " + std::to_string(low) + " to " +
+                                std::to_string(high) + " (got " + std::to_string(value) + ")");
+  }
+  return value;
+}
 }  // namespace
 
 std::string requireString(const Napi::Object& options, const char* key) {
@@ -86,10 +145,12 @@ NetworkSpec networkSpec(const Napi::Object& options) {
 }
 
 TrainConfig trainConfig(const Napi::Object& options) {
+  refuseUnknownOptions(options);
   TrainConfig config;
   config.network = networkSpec(options);
   OptimizerSpec& o = config.optimizer;
   o.kind = parseOptimizer(optionalString(options, "optimizer", "adam"));
+  refuseUnusedHyperparameters(options, o.kind);
   o.learningRate = optionalNumber(options, "learningRate", o.learningRate);
   o.weightDecay = optionalNumber(options, "weightDecay", o.weightDecay);
   o.momentum = optionalNumber(options, "momentum", o.momentum);
@@ -102,11 +163,10 @@ TrainConfig trainConfig(const Napi::Object& options) {
   config.augment.flip = optionalBoolean(options, "flip", config.augment.flip);
   config.batchSize = optionalInteger(options, "batchSize", config.batchSize);
   config.epochs = optionalInteger(options, "epochs", config.epochs);
-  const int64_t seed = optionalInteger(options, "seed", static_cast<int64_t>(config.seed));
-  if (seed < 0) throw std::invalid_argument("option seed must not be negative (got " + std::to_string(seed) + ")");
-  config.seed = static_cast<uint64_t>(seed);
+  // Integers a JS number holds exactly; the limits are checked before any narrowing cast.
+  config.seed = static_cast<uint64_t>(integerInRange(options, "seed", static_cast<int64_t>(config.seed), 0, 9007199254740991));
   config.device = optionalString(options, "device", config.device);
-  config.threads = static_cast<int>(optionalInteger(options, "threads", config.threads));
+  config.threads = static_cast<int>(integerInRange(options, "threads", config.threads, 0, kMaximumThreads));
   config.progressEveryBatches = optionalInteger(options, "progressEveryBatches", config.progressEveryBatches);
   config.checkpointPath = optionalString(options, "checkpoint", "");
   config.checkpointMetadata = optionalString(options, "checkpointMetadata", "{}");
@@ -118,6 +178,17 @@ TrainConfig trainConfig(const Napi::Object& options) {
   config.partialWeights = optionalBoolean(options, "partialWeights", false);
   config.weightsSource = optionalString(options, "weightsSource", "given as initialWeights");
   config.freezeEpochs = optionalInteger(options, "freezeEpochs", 0);
+  config.untilEpoch = optionalInteger(options, "untilEpoch", 0);
+  config.resumeStatePath = optionalString(options, "resumeState", "");
+  config.saveStatePath = optionalString(options, "saveState", "");
+  // Freezing and partial loading act on given weights; without them they would be reported but do nothing the key knows of.
+  if (config.initialWeights.empty() && config.freezeEpochs > 0) {
+    throw std::invalid_argument("option freezeEpochs needs initialWeights (there is nothing pretrained to keep)");
+  }
+  if (config.initialWeights.empty() && config.partialWeights) throw std::invalid_argument("option partialWeights needs initialWeights");
+  if (!config.augment.enabled && (!absent(options.Get("cropPadding")) || !absent(options.Get("flip")))) {
+    throw std::invalid_argument("options cropPadding and flip act only with augment");
+  }
   return config;
 }
 

@@ -82,6 +82,8 @@ Napi::Object toJs(Napi::Env env, const TrainResult& result, const TrainConfig& c
   o.Set("history", history);
   o.Set("diverged", result.diverged);
   o.Set("bestEpoch", static_cast<double>(result.bestEpoch));
+  o.Set("resumedFromEpoch", static_cast<double>(result.resumedFromEpoch));
+  o.Set("epochsTrained", static_cast<double>(result.epochsTrained));
   o.Set("bestValidationAccuracy", result.bestValidationAccuracy);
   o.Set("finalValidationAccuracy", result.history.empty() ? 0.0 : result.history.back().validationAccuracy);
   const int64_t classes = config.network.classes;

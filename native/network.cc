@@ -1,12 +1,16 @@
 #include "network.h"
 
+#include <mutex>
 #include <stdexcept>
+
+#include <torch/utils.h>
 
 #include "models/alexnet.h"
 #include "models/googlenet.h"
 #include "models/resnet.h"
 #include "models/vgg.h"
 #include "name_table.h"
+#include "number_text.h"
 
 namespace fer {
 
@@ -66,13 +70,13 @@ void validate(const NetworkSpec& spec) {
   switch (spec.activation.kind) {
     case ActivationKind::LeakyRelu:
       if (!(p >= 0.0 && p < 1.0)) {
-        throw std::invalid_argument("leaky-relu slope must be in [0, 1) (got " + std::to_string(p) + ")");
+        throw std::invalid_argument("leaky-relu slope must be in [0, 1) (got " + numberText(p) + ")");
       }
       break;
     case ActivationKind::ClippedRelu:
     case ActivationKind::Elu:
       if (!(p > 0.0 && p < 1e6)) {
-        throw std::invalid_argument(activation + " parameter must be positive (got " + std::to_string(p) + ")");
+        throw std::invalid_argument(activation + " parameter must be positive (got " + numberText(p) + ")");
       }
       break;
     default:
@@ -86,8 +90,11 @@ void validate(const NetworkSpec& spec) {
   }
 }
 
-std::shared_ptr<Network> buildNetwork(const NetworkSpec& spec) {
+std::shared_ptr<Network> buildNetwork(const NetworkSpec& spec, std::optional<uint64_t> seed) {
   validate(spec);
+  static std::mutex globalGeneratorLock;
+  std::lock_guard<std::mutex> lock(globalGeneratorLock);
+  if (seed) torch::manual_seed(*seed);
   switch (spec.architecture) {
     case Architecture::AlexNet:
       return makeAlexNet(spec);

@@ -2,6 +2,7 @@
 // What every network offers the trainer, and how a network is built from its spec.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,13 @@ FirstConv firstConv(const NetworkSpec& spec, int64_t ownKernel, int64_t ownPaddi
 /** Checks the spec (classes, channels, size, activation parameter); throws std::invalid_argument. */
 void validate(const NetworkSpec& spec);
 
-/** Builds with torchvision's initialisation, drawing from libtorch's global generator. */
-std::shared_ptr<Network> buildNetwork(const NetworkSpec& spec);
+/**
+ * Builds with torchvision's initialisation, drawing from libtorch's global generator under
+ * one process-wide lock, seeded with `seed` when one is given. Every network is built
+ * here, so nothing else (a census, a checkpoint load) can draw between a trial's seeding
+ * and its build.
+ */
+std::shared_ptr<Network> buildNetwork(const NetworkSpec& spec, std::optional<uint64_t> seed = std::nullopt);
 
 int64_t countParameters(torch::nn::Module& module);
 

@@ -11,6 +11,7 @@
 
 #include "foreach_optimizers.h"
 #include "name_table.h"
+#include "number_text.h"
 
 namespace fer {
 
@@ -29,8 +30,8 @@ const NameTable<OptimizerKind>& table() {
 void requireInRange(const char* what, double value, double low, double high, bool lowInclusive) {
   const bool ok = std::isfinite(value) && (lowInclusive ? value >= low : value > low) && value < high;
   if (!ok) {
-    throw std::invalid_argument(std::string(what) + " must be in " + (lowInclusive ? "[" : "(") + std::to_string(low) +
-                                ", " + std::to_string(high) + ") (got " + std::to_string(value) + ")");
+    throw std::invalid_argument(std::string(what) + " must be in " + (lowInclusive ? "[" : "(") + numberText(low) +
+                                ", " + numberText(high) + ") (got " + numberText(value) + ")");
   }
 }
 }  // namespace
@@ -81,7 +82,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& s, c
     }
     case OptimizerKind::AdaGrad:
       return std::make_unique<optim::Adagrad>(
-          params, optim::AdagradOptions(s.learningRate).eps(1e-10).weight_decay(s.weightDecay));
+          params, optim::AdagradOptions(s.learningRate).eps(s.epsilon).weight_decay(s.weightDecay));
   }
   throw std::logic_error("unhandled optimizer kind");
 }

@@ -113,7 +113,9 @@ NamedTensors networkStateDict(Network& network) {
 }
 
 bool isFeatureParameter(Architecture architecture, const std::string& name) {
-  return !startsWith(name, architecture == Architecture::AlexNet || architecture == Architecture::Vgg16 ? "classifier." : "fc.");
+  if (architecture == Architecture::AlexNet || architecture == Architecture::Vgg16) return !startsWith(name, "classifier.");
+  // GoogLeNet's auxiliary heads are freshly initialised and their losses count: heads, not features.
+  return !startsWith(name, "fc.") && !startsWith(name, "aux1.") && !startsWith(name, "aux2.");
 }
 
 }  // namespace fer

@@ -34,7 +34,7 @@ WeightReport loadWeights(Network& network, const NetworkSpec& spec, const NamedT
 /** Parameters and buffers, float32 (integer buffers as they are) on the CPU, contiguous. */
 NamedTensors networkStateDict(Network& network);
 
-/** The layers "feature extraction" means when freezing: everything but the classifier. */
+/** The layers "feature extraction" means when freezing: everything but the classifier (and GoogLeNet's auxiliary heads). */
 bool isFeatureParameter(Architecture architecture, const std::string& name);
 
 }  // namespace fer

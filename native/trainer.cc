@@ -3,16 +3,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <numeric>
 #include <random>
+#include <sstream>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
 #include "checkpoint.h"
 #include "device.h"
+#include "dropout.h"
 #include "normalisation.h"
 #include "precision.h"
+#include "training_state.h"
 
 namespace fer {
 
@@ -21,13 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// libtorch draws initial weights and dropout masks from its global generator; building
-// under one lock after seeding it keeps a seed's network the same whatever else runs.
-std::mutex& globalGeneratorLock() {
-  static std::mutex lock;
-  return lock;
 }
 
 std::vector<int64_t> toVector(const torch::Tensor& indices) {
@@ -58,6 +54,35 @@ torch::Tensor placeImages(const torch::Tensor& images, const torch::Device& devi
   }
 }
 
+/**
+ * Everything a continued trial must share with the one that saved the state, in one
+ * line: any difference would make "continued" differ from "trained at once".
+ */
+std::string trainingIdentity(const TrainConfig& c, const TrainData& data, const torch::Device& device,
+                             bool channelsLast, bool foreachOptimizer) {
+  std::ostringstream out;
+  out.precision(17);
+  const NetworkSpec& n = c.network;
+  const OptimizerSpec& o = c.optimizer;
+  int64_t indexSum = 0;
+  for (const torch::Tensor* indices : {&data.trainIndices, &data.validationIndices}) {
+    // Position-weighted, so a reordered split does not pass for the same one.
+    const torch::Tensor weights = torch::arange(1, indices->numel() + 1, torch::kLong);
+    indexSum = indexSum * 31 + (indices->to(torch::kLong) * weights).sum().item<int64_t>();
+  }
+  out << architectureName(n.architecture) << " classes=" << n.classes << " channels=" << n.channels
+      << " size=" << n.size << " activation=" << activationName(n.activation.kind) << ":" << n.activation.parameter
+      << " aux=" << n.auxLogits << " firstKernel=" << n.firstKernel << " optimizer=" << optimizerName(o.kind)
+      << " lr=" << o.learningRate << " wd=" << o.weightDecay << " momentum=" << o.momentum << " alpha=" << o.alpha
+      << " betas=" << o.beta1 << "," << o.beta2 << " eps=" << o.epsilon << " augment=" << c.augment.enabled << ":"
+      << c.augment.padding << ":" << c.augment.flip << " batch=" << c.batchSize << " epochs=" << c.epochs
+      << " seed=" << c.seed << " amp=" << c.amp << " freeze=" << c.freezeEpochs
+      << " weights=" << c.initialWeights.size() << " device=" << device.type() << " channelsLast=" << channelsLast
+      << " foreach=" << foreachOptimizer << " images=" << data.images.size(0) << " train=" << data.trainIndices.numel()
+      << " validation=" << data.validationIndices.numel() << " split=" << indexSum;
+  return out.str();
+}
+
 struct Evaluation {
   double loss = 0, accuracy = 0;
   torch::Tensor confusion;  // int64 classes×classes on the CPU
@@ -75,16 +100,14 @@ class Trial {
         channelsLast_(config.channelsLast.value_or(device_.is_cuda())),
         foreachOptimizer_(config.foreachOptimizer.value_or(device_.is_cuda())),
         images_(placeImages(data.images, device_, config.residentData.value_or(device_.is_cuda()))),
-        trainOrder_(toVector(data.trainIndices)),
+        trainIndices_(toVector(data.trainIndices)),
         statistics_(channelStatistics(images_, data.trainIndices)),
         normaliser_(statistics_, device_),
-        rng_(config.seed) {
+        rng_(config.seed),
+        generator_(at::make_generator<at::CPUGeneratorImpl>(config.seed)),
+        generatorScope_(generator_) {
     if (device_.is_cuda()) configureCudaBackends();
-    {
-      std::lock_guard<std::mutex> lock(globalGeneratorLock());
-      torch::manual_seed(config.seed);
-      network_ = buildNetwork(config.network);
-    }
+    network_ = buildNetwork(config.network, config.seed);
     if (!config.initialWeights.empty()) {
       weightReport_ = loadWeights(*network_, config.network, config.initialWeights, config.partialWeights, config.weightsSource);
     }
@@ -93,6 +116,7 @@ class Trial {
     optimizer_ = makeOptimizer(config.optimizer, network_->parameters(), foreachOptimizer_);
     labelsOnDevice_ = data.labels.to(device_);
     validationOnDevice_ = data.validationIndices.to(device_);
+    if (!config.resumeStatePath.empty()) resume();
   }
 
   TrainResult run() {
@@ -108,10 +132,14 @@ class Trial {
     result.dataOnDevice = !device_.is_cpu() && images_.device() == device_;
     result.weightsLoaded = !config_.initialWeights.empty();
     result.weights = weightReport_;
+    result.resumedFromEpoch = resumedFrom_;
+    result.history = restoredHistory_;
+    for (const EpochRecord& record : restoredHistory_) noteBest(result, record);
     double trainingSeconds = 0;
     int64_t imagesTrained = 0;
     Evaluation last;
-    for (int64_t epoch = 1; epoch <= config_.epochs; ++epoch) {
+    const int64_t lastEpoch = config_.untilEpoch > 0 ? config_.untilEpoch : config_.epochs;
+    for (int64_t epoch = resumedFrom_ + 1; epoch <= lastEpoch; ++epoch) {
       const auto epochStart = Clock::now();
       EpochRecord record;
       record.epoch = epoch;
@@ -127,10 +155,8 @@ class Trial {
       record.validationAccuracy = last.accuracy;
       record.seconds = secondsSince(epochStart);
       result.history.push_back(record);
-      if (result.bestEpoch == 0 || record.validationAccuracy > result.bestValidationAccuracy) {
-        result.bestEpoch = epoch;
-        result.bestValidationAccuracy = record.validationAccuracy;
-      }
+      ++result.epochsTrained;
+      noteBest(result, record);
       ProgressEvent event;
       event.kind = ProgressEvent::Kind::Epoch;
       event.epoch = epoch;
@@ -144,6 +170,12 @@ class Trial {
         last.confusion.defined() ? last.confusion : torch::zeros({classes, classes}, torch::kLong);
     result.confusion = toVector(confusion.flatten());
     result.imagesPerSecond = imagesTrained / std::max(trainingSeconds, 1e-9);
+    if (!config_.saveStatePath.empty() && !result.diverged) {
+      std::ostringstream random;
+      random << rng_;
+      saveTrainingState(config_.saveStatePath, TrainingState{identity(), lastEpoch, random.str(), result.history},
+                        *network_, *optimizer_);
+    }
     if (!config_.checkpointPath.empty() && !result.diverged) {
       if (channelsLast_) useContiguous(*network_);
       saveCheckpoint(config_.checkpointPath,
@@ -154,6 +186,32 @@ class Trial {
   }
 
  private:
+  static void noteBest(TrainResult& result, const EpochRecord& record) {
+    if (result.bestEpoch == 0 || record.validationAccuracy > result.bestValidationAccuracy) {
+      result.bestEpoch = record.epoch;
+      result.bestValidationAccuracy = record.validationAccuracy;
+    }
+  }
+
+  std::string identity() const {
+    return trainingIdentity(config_, data_, device_, channelsLast_, foreachOptimizer_);
+  }
+
+  /** Picks up where a saved state stopped: weights, optimizer, random stream and history. */
+  void resume() {
+    TrainingState state = loadTrainingState(config_.resumeStatePath, identity(), *network_, *optimizer_, device_);
+    const int64_t lastEpoch = config_.untilEpoch > 0 ? config_.untilEpoch : config_.epochs;
+    if (state.epoch >= lastEpoch) {
+      throw std::invalid_argument("training state " + config_.resumeStatePath + " is already at epoch " +
+                                  std::to_string(state.epoch) + ", not before epoch " + std::to_string(lastEpoch));
+    }
+    std::istringstream random(state.random);
+    random >> rng_;
+    if (random.fail()) throw std::runtime_error("training state " + config_.resumeStatePath + " has a malformed random state");
+    resumedFrom_ = state.epoch;
+    restoredHistory_ = std::move(state.history);
+  }
+
   /** Frozen feature layers get no gradient, so every optimizer leaves them as they are. */
   void freezeFeatures(bool frozen) {
     for (auto& item : network_->named_parameters()) {
@@ -180,11 +238,16 @@ class Trial {
   /** Returns false when the loss stopped being finite. */
   bool trainEpoch(int64_t epoch, EpochRecord& record, int64_t& imagesTrained) {
     network_->train();
-    std::shuffle(trainOrder_.begin(), trainOrder_.end(), rng_);
-    const int64_t count = static_cast<int64_t>(trainOrder_.size());
+    // Dropout's masks for this epoch follow from rng_ alone, and each epoch shuffles the
+    // caller's order afresh, so rng_'s state at an epoch boundary is all the randomness a
+    // continued trial needs.
+    generator_.set_current_seed(rng_());
+    std::vector<int64_t> epochOrder = trainIndices_;
+    std::shuffle(epochOrder.begin(), epochOrder.end(), rng_);
+    const int64_t count = static_cast<int64_t>(epochOrder.size());
     const int64_t batches = (count + config_.batchSize - 1) / config_.batchSize;
     // The epoch's order and augmentation cross to the device once, not once a batch.
-    const torch::Tensor order = torch::tensor(trainOrder_, torch::kLong).to(device_);
+    const torch::Tensor order = torch::tensor(epochOrder, torch::kLong).to(device_);
     const AugmentPlan plan = planAugmentation(count, config_.augment, rng_, device_);
     // A CPU loss is already on the host, so checking it every batch costs nothing; on a GPU
     // the check waits for the device, so it happens only where a number is reported anyway.
@@ -278,14 +341,18 @@ class Trial {
   torch::Device device_;
   bool channelsLast_, foreachOptimizer_;
   torch::Tensor images_;  // the caller's host tensor, or its copy on the device
-  std::vector<int64_t> trainOrder_;
+  std::vector<int64_t> trainIndices_;
   ChannelStatistics statistics_;
   Normaliser normaliser_;
-  std::mt19937_64 rng_;
+  std::mt19937_64 rng_;  // the trial's one source of randomness after its network is built
+  at::Generator generator_;  // dropout's CPU masks, re-seeded from rng_ each epoch
+  GeneratorScope generatorScope_;  // the Trial is built and run on its training thread
   std::shared_ptr<Network> network_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Tensor labelsOnDevice_, validationOnDevice_;
   WeightReport weightReport_;
+  int64_t resumedFrom_ = 0;
+  std::vector<EpochRecord> restoredHistory_;
 };
 }  // namespace
 
@@ -304,6 +371,9 @@ void validate(const TrainConfig& config, const TrainData& data) {
   }
   if (config.freezeEpochs < 0 || config.freezeEpochs > config.epochs) {
     throw std::invalid_argument("freezeEpochs must be between 0 and epochs (got " + std::to_string(config.freezeEpochs) + ")");
+  }
+  if (config.untilEpoch < 0 || config.untilEpoch > config.epochs) {
+    throw std::invalid_argument("untilEpoch must be between 1 and epochs (got " + std::to_string(config.untilEpoch) + ")");
   }
   if (config.progressEveryBatches < 0) {
     throw std::invalid_argument("progressEveryBatches must not be negative (got " +

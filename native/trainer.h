@@ -39,6 +39,11 @@ struct TrainConfig {
   bool partialWeights = false;           // skip unmatched keys instead of refusing
   std::string weightsSource;             // for messages: the file the weights came from
   int64_t freezeEpochs = 0;              // feature layers frozen for the first N epochs
+  // Successive halving trains a trial in stages: `epochs` stays the whole schedule, this
+  // call stops after `untilEpoch` (0: at `epochs`), and the state in between is a file.
+  int64_t untilEpoch = 0;
+  std::string resumeStatePath;  // empty: start fresh
+  std::string saveStatePath;    // empty: keep no state
 };
 
 /** The images stay where the caller put them; the trainer never copies the whole set. */
@@ -71,6 +76,8 @@ struct TrainResult {
   bool amp = false, channelsLast = false, foreachOptimizer = false, dataOnDevice = false;
   bool weightsLoaded = false;
   WeightReport weights;
+  int64_t resumedFromEpoch = 0;  // the epoch a training state was continued from; 0: fresh
+  int64_t epochsTrained = 0;     // by this call
 };
 
 struct ProgressEvent {

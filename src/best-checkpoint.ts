@@ -35,7 +35,7 @@ export class BestCheckpoint {
     placement: TrialPlacement,
     control: Omit<TrialControl, 'checkpoint'> = {},
   ): Promise<string> {
-    const key = await trialKey(packed, best);
+    const key = await trialKey(packed, best, placement);
     const source = this.trialFile(key);
     if (!fs.existsSync(source)) await trainFold(packed, best, 0, placement, { ...control, checkpoint: source });
     const target = path.join(this.dir, 'best.ckpt');

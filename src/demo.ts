@@ -8,7 +8,7 @@ import fs from 'fs';
 import path from 'path';
 
 import { BestCheckpoint } from './best-checkpoint';
-import { prepareDataset, type PreparedDataset } from './data/dataset';
+import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset } from './data/dataset';
 import { runEvolution, type EvolveResult } from './ga/evolve';
 import { PAPER_GENOME } from './ga/genome';
 import { DEFAULT_OPERATORS } from './ga/operator-sets';
@@ -18,6 +18,8 @@ import { collectReport } from './report/collect';
 import { renderReport, writeReportFile } from './report/render';
 import { withRunOwnership } from './store/run-ownership';
 import { Store } from './store/store';
+import { RungTrainingFitness } from './fidelity/rung-fitness';
+import type { HalvingSettings } from './ga/halving';
 import { TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
 
 export const DEMO_ACTIVATIONS: ActivationName[] = ['relu', 'leaky-relu', 'clipped-relu'];
@@ -34,6 +36,8 @@ export interface DemoOptions {
   population: number;
   generations: number;
   seed: number;
+  /** The GA by halving (absent: every candidate trains the full schedule); the grid is always full. */
+  halving?: HalvingSettings;
   cacheDir?: string;
   placement: TrialPlacement;
   signal?: AbortSignal;
@@ -72,6 +76,12 @@ export interface DemoResult {
   ga: EvolveResult;
   /** Distinct combinations the GA had to train (of the grid's nine). */
   gaTrainings: number;
+  fidelity: 'full' | 'halving';
+  /** Epochs this invocation trained: the GA's, then what the grid added. */
+  epochsTrained: number;
+  /** The GA's epochs against the full grid's (cells × epochs). */
+  gaEpochsTrained: number;
+  fullGridEpochs: number;
   pickMatchesGrid: boolean;
   chance: number;
   report: string;
@@ -125,16 +135,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const keeper = new BestCheckpoint(out);
   try {
     options.onStage?.(`GA over activation × optimizer on ${options.model} (population ${options.population}, ${options.generations} generations)`);
-    const gaSettings = { generations: options.generations, population: options.population, gaSeed: options.seed, operators: DEFAULT_OPERATORS, genes: [...PAPER_GENOME.genes] };
+    const gaSettings = {
+      generations: options.generations,
+      population: options.population,
+      gaSeed: options.seed,
+      operators: DEFAULT_OPERATORS,
+      genes: [...PAPER_GENOME.genes],
+      ...(options.halving ? { fidelity: options.halving } : {}),
+    };
+    // Rung states live beside the packed set, so a stopped demo's promotions continue from them.
+    const statesDir = path.join(path.resolve(options.cacheDir ?? DEFAULT_CACHE_DIR), 'states');
     const run = store.createRun('evolve', 'synthetic', options.model, { ga: gaSettings, trial: base, args: { dataset: 'synthetic', size: options.size }, demo: true });
-    const fitness = new TrainingFitness(store, packed, base, [options.placement], { signal: options.signal, onEvent, checkpoint: keeper.trialFile, run });
+    const control = { signal: options.signal, onEvent, checkpoint: keeper.trialFile, run };
+    const fitness = options.halving
+      ? new RungTrainingFitness(store, packed, base, [options.placement], { ...control, statesDir })
+      : new TrainingFitness(store, packed, base, [options.placement], control);
     const ga = await withRunOwnership(store, run, () =>
       runEvolution(gaSettings, {
         store,
         run,
         fitness,
         signal: options.signal,
-        onEvent: (e) => e.kind === 'individual' && e.genes && credit(String(e.genes.activation), String(e.genes.optimizer)),
+        // With halving an individual may have stopped part-way: its epochs count as they train.
+        onEvent: (e) => !options.halving && e.kind === 'individual' && e.genes && credit(String(e.genes.activation), String(e.genes.optimizer)),
       }),
     );
 
@@ -145,6 +168,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         signal: options.signal,
         onEvent,
         checkpoint: keeper.trialFile,
+        // A cell the GA stopped at a rung continues from there.
+        statesDir,
       }),
     );
     for (const row of grid) credit(row.activation, row.optimizer);
@@ -164,6 +189,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       gridBest,
       ga,
       gaTrainings: ga.distinct,
+      fidelity: options.halving ? 'halving' : 'full',
+      epochsTrained: ga.epochsTrained + grid.reduce((sum, r) => sum + r.epochsTrained, 0),
+      gaEpochsTrained: ga.epochsTrained,
+      fullGridEpochs: cells * options.epochs,
       // Ties count: two cells with the same accuracy are equally good picks.
       pickMatchesGrid: Math.abs(ga.best.fitness - bestAccuracy) < 1e-12,
       chance: 1 / packed.header.classes.length,

@@ -79,6 +79,15 @@ export interface LoopSettings {
   weightsSource?: string;
   /** Feature layers (all but the classifier) frozen for the first N epochs. */
   freezeEpochs?: number;
+  /**
+   * Stop after this epoch (1…epochs; default: epochs). `epochs` stays the whole schedule,
+   * so a trial trained in stages computes what one trained at once does.
+   */
+  untilEpoch?: number;
+  /** A training-state file (saveState) to continue from: weights, optimizer, random state, history. */
+  resumeState?: string;
+  /** Where to write the training state after the last epoch of this call (not when it diverged). */
+  saveState?: string;
 }
 
 /** One tensor by name: float32 values (integer buffers as float64), row-major. */
@@ -134,6 +143,10 @@ export interface TrainResult {
   /** The loss became NaN or infinite; the history holds the epochs finished before. */
   diverged: boolean;
   bestEpoch: number;
+  /** The epoch a resumeState continued from; 0 when the trial started fresh. */
+  resumedFromEpoch: number;
+  /** Epochs trained by this call (the history also holds the restored ones). */
+  epochsTrained: number;
   bestValidationAccuracy: number;
   finalValidationAccuracy: number;
   /** confusion[trueClass][predictedClass] after the last finished epoch. */

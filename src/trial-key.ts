@@ -1,16 +1,20 @@
 /**
  * A trial's identity. The key is a hash of exactly what its numbers depend on: the data
  * set's content fingerprint, its classes and input shape, the version of the training
- * code, and the settings that change the computation, each in one canonical form. Paths,
- * file times and where the trial runs (device, threads) are not in it, so the same data
- * and settings on another folder or machine find the stored result; settings that do
- * nothing in a given configuration (a hold-out fraction under k-fold, freezing without
- * pretrained weights) are written as null, so they cannot split one trial into two.
+ * code, the settings that change the computation, each in one canonical form, and, for a
+ * CPU trial, the number of CPU threads it trains with (libtorch's CPU kernels split sums
+ * by thread, so the count changes the last bits, and over epochs more than that). Paths,
+ * file times and the device's name are not in it, so the same data and settings on
+ * another folder or machine find the stored result; a CUDA trial's key holds null threads.
+ * Settings that do nothing in a given configuration (a hold-out fraction under k-fold,
+ * freezing without pretrained weights) are written as null, so they cannot split one
+ * trial into two.
  */
 import crypto from 'crypto';
 
 import type { PackedDataset } from './data/cache';
-import type { TrialSettings } from './trials';
+import type { NativeInfo } from './native';
+import type { TrialPlacement, TrialSettings } from './trials';
 
 /**
  * The version of what turns settings into numbers: the native training loop
@@ -20,11 +24,29 @@ import type { TrialSettings } from './trials';
  * says when a table mixes versions).
  *   (none)  trials stored before the version was part of the key
  *   2       the version first written into keys
+ *   3       dropout draws from the trial's own generator (re-seeded each epoch from the
+ *           trial's seed), Adagrad uses the given epsilon, GoogLeNet's auxiliary heads
+ *           train while features are frozen; CPU threads in the key
  */
-export const TRAINER_VERSION = 2;
+export const TRAINER_VERSION = 3;
+
+/**
+ * The CPU threads a trial placed here trains with (threads 0: one per core, as the native
+ * trainer resolves it); null when it trains on CUDA, where the count does not change the numbers.
+ */
+export function cpuThreadsOf(placement: TrialPlacement, info: Pick<NativeInfo, 'cuda' | 'cores'>): number | null {
+  const onCuda = placement.device.startsWith('cuda') || (placement.device === 'auto' && info.cuda.available);
+  if (onCuda) return null;
+  return placement.threads > 0 ? placement.threads : Math.max(1, info.cores);
+}
 
 /** The settings a trial's numbers depend on, canonical (fixed field set, sorted, nulls for settings that do nothing). */
-export function keyedSettings(settings: TrialSettings, weightsSha256: string | null, trainerVersion = TRAINER_VERSION): Record<string, unknown> {
+export function keyedSettings(
+  settings: TrialSettings,
+  weightsSha256: string | null,
+  cpuThreads: number | null,
+  trainerVersion = TRAINER_VERSION,
+): Record<string, unknown> {
   const fromWeights = weightsSha256 !== null;
   const kFold = settings.folds >= 2;
   return {
@@ -32,6 +54,7 @@ export function keyedSettings(settings: TrialSettings, weightsSha256: string | n
     amp: settings.amp === true,
     augment: settings.augment,
     batchSize: settings.batchSize,
+    cpuThreads,
     epochs: settings.epochs,
     firstKernel: settings.firstKernel,
     folds: settings.folds,
@@ -49,13 +72,15 @@ export function keyedSettings(settings: TrialSettings, weightsSha256: string | n
 }
 
 /**
- * The key of a trial whose initial weights (if any) hash to `weightsSha256`. Callers get
- * that hash from loadWeights, which hashes the bytes it parses; never from a setting.
+ * The key of a trial whose initial weights (if any) hash to `weightsSha256`, trained with
+ * `cpuThreads` (cpuThreadsOf its placement). Callers get the hash from loadWeights, which
+ * hashes the bytes it parses; never from a setting.
  */
 export function keyOfTrial(
   packed: Pick<PackedDataset, 'header'>,
   settings: TrialSettings,
   weightsSha256: string | null,
+  cpuThreads: number | null,
   trainerVersion = TRAINER_VERSION,
 ): string {
   const canonical = JSON.stringify({
@@ -63,7 +88,7 @@ export function keyOfTrial(
     classes: packed.header.classes,
     size: packed.header.size,
     channels: packed.header.channels,
-    settings: keyedSettings(settings, weightsSha256, trainerVersion),
+    settings: keyedSettings(settings, weightsSha256, cpuThreads, trainerVersion),
   });
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }

@@ -14,8 +14,9 @@ import { isTrialFailedError } from './queue/trial-failed';
 import { describeHolder } from './store/claims';
 import type { Store, TrialRecord } from './store/store';
 import { trainOnce } from './store/train-once';
+import { native } from './native';
 import { trainNetwork } from './train';
-import { keyOfTrial, keyedSettings } from './trial-key';
+import { cpuThreadsOf, keyOfTrial, keyedSettings } from './trial-key';
 import { loadWeights, type LoadedWeights } from './weights';
 
 export interface TrialSettings {
@@ -46,7 +47,7 @@ export interface TrialSettings {
   freezeEpochs?: number;
 }
 
-/** Settings that change where a trial runs but not what it computes: kept out of the key. */
+/** Where a trial runs: the device stays out of the key, a CPU trial's thread count is in it (see trial-key.ts). */
 export interface TrialPlacement {
   device: string;
   threads: number;
@@ -106,9 +107,14 @@ async function startingWeights(settings: TrialSettings): Promise<LoadedWeights |
   return settings.weightsFile ? weightsOf(settings.weightsFile) : undefined;
 }
 
-/** A trial's key (see trial-key.ts); the weights file, if any, is read and hashed here. */
-export async function trialKey(packed: Pick<PackedDataset, 'header'>, settings: TrialSettings): Promise<string> {
-  return keyOfTrial(packed, settings, (await startingWeights(settings))?.sha256 ?? null);
+/** The CPU threads a trial placed here trains with, by this process's addon (null on CUDA). */
+export function placedThreads(placement: TrialPlacement): number | null {
+  return cpuThreadsOf(placement, native().info());
+}
+
+/** A trial's key (see trial-key.ts) when it trains at `placement`; the weights file, if any, is read and hashed here. */
+export async function trialKey(packed: Pick<PackedDataset, 'header'>, settings: TrialSettings, placement: TrialPlacement): Promise<string> {
+  return keyOfTrial(packed, settings, (await startingWeights(settings))?.sha256 ?? null, placedThreads(placement));
 }
 
 export interface TrialOutcome {
@@ -136,6 +142,8 @@ export interface TrialTrainer {
     packed: PackedDataset,
     settings: TrialSettings,
     weightsSha256: string | null,
+    /** The CPU threads the key was made with (null: a CUDA trial); the trial trains with them. */
+    cpuThreads: number | null,
     control: Pick<TrialControl, 'signal' | 'onEvent'>,
   ): Promise<TrialRecord>;
 }
@@ -168,6 +176,16 @@ export function weightsOf(file: string): Promise<LoadedWeights> {
   return cached;
 }
 
+/**
+ * Part of a schedule (multi-fidelity): train up to `untilEpoch`, continuing from the state
+ * file `resumeState`, and write the state reached to `saveState` (see native.ts).
+ */
+export interface ResumableTraining {
+  untilEpoch?: number;
+  resumeState?: string;
+  saveState?: string;
+}
+
 /** Trains one fold of a trial's split (0-based), without touching the store. */
 export async function trainFold(
   packed: PackedDataset,
@@ -175,6 +193,7 @@ export async function trainFold(
   fold: number,
   placement: TrialPlacement,
   control: Omit<TrialControl, 'checkpoint'> & { checkpoint?: string } = {},
+  resumable: ResumableTraining = {},
 ): Promise<TrainResult> {
   const splits = splitsFor(packed, settings);
   const initialWeights = (await startingWeights(settings))?.weights;
@@ -203,6 +222,7 @@ export async function trainFold(
       threads: placement.threads,
       checkpoint: control.checkpoint,
       checkpointMetadata: checkpointMetadata(packed, settings),
+      ...resumable,
     },
     {
       signal: control.signal,
@@ -226,9 +246,12 @@ export async function runTrial(
   control: TrialControl = {},
 ): Promise<TrialOutcome> {
   const weightsSha256 = (await startingWeights(settings))?.sha256 ?? null;
-  const key = keyOfTrial(packed, settings, weightsSha256);
+  const cpuThreads = placedThreads(placement);
+  const key = keyOfTrial(packed, settings, weightsSha256, cpuThreads);
   const train = () =>
-    control.trainer ? control.trainer.train(key, packed, settings, weightsSha256, control) : trainTrialRecord(key, packed, settings, weightsSha256, placement, control);
+    control.trainer
+      ? control.trainer.train(key, packed, settings, weightsSha256, cpuThreads, control)
+      : trainTrialRecord(key, packed, settings, weightsSha256, placement, control);
   try {
     return await trainOnce(store, key, train, {
       signal: control.signal,
@@ -238,18 +261,19 @@ export async function runTrial(
     if (!isTrialFailedError(error) || error.key !== key) throw error;
     store.saveFailedTrial(key, error.reason, error.attempts);
     control.onEvent?.({ kind: 'failed', settings, error: error.message });
-    const trial: TrialRecord = { ...describeTrial(key, packed, settings, weightsSha256, placement), fitness: 0, diverged: false, result: { error: error.reason }, seconds: 0, device: '', libtorch: '' };
+    const trial: TrialRecord = { ...describeTrial(key, packed, settings, weightsSha256, placement, cpuThreads), fitness: 0, diverged: false, result: { error: error.reason }, seconds: 0, device: '', libtorch: '' };
     return { trial, cached: false, failed: error.reason };
   }
 }
 
 /** What a trial's record says before any result: its identity, genes and settings. */
-function describeTrial(
+export function describeTrial(
   key: string,
   packed: PackedDataset,
   settings: TrialSettings,
   weightsSha256: string | null,
   placement: TrialPlacement,
+  cpuThreads: number | null,
 ): Pick<TrialRecord, 'key' | 'dataset' | 'fingerprint' | 'model' | 'genes' | 'settings'> {
   return {
     key,
@@ -266,7 +290,7 @@ function describeTrial(
     },
     // The canonical settings (as keyed), where the weights came from, and where it ran.
     settings: {
-      ...keyedSettings(settings, weightsSha256),
+      ...keyedSettings(settings, weightsSha256, cpuThreads),
       ...(settings.weightsFile ? { weightsFile: settings.weightsFile } : {}),
       ...placement,
       classes: packed.header.classes,
@@ -294,7 +318,7 @@ export async function trainTrialRecord(
     folds.push(await trainFold(packed, settings, fold, placement, { ...control, checkpoint: fold === 0 ? checkpoint : undefined }));
   }
   return {
-    ...describeTrial(key, packed, settings, weightsSha256, placement),
+    ...describeTrial(key, packed, settings, weightsSha256, placement, placedThreads(placement)),
     fitness: folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length,
     diverged: folds.some((r) => r.diverged),
     result: { folds },
@@ -308,12 +332,12 @@ export async function trainTrialRecord(
 export class TrainingFitness implements FitnessSource {
   /** `placements[slot]` is where the evaluation running in that concurrent slot trains. */
   constructor(
-    private readonly store: Store,
-    private readonly packed: PackedDataset,
-    private readonly base: TrialSettings,
-    private readonly placements: TrialPlacement[],
+    protected readonly store: Store,
+    protected readonly packed: PackedDataset,
+    protected readonly base: TrialSettings,
+    protected readonly placements: TrialPlacement[],
     /** `run`: the run each trial is linked to as it is answered (trained, or found in the cache). */
-    private readonly control: TrialControl & { run?: number } = {},
+    protected readonly control: TrialControl & { run?: number } = {},
   ) {}
 
   async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {
@@ -322,6 +346,6 @@ export class TrainingFitness implements FitnessSource {
     // A failed trial scores 0 and names no stored trial.
     if (failed !== undefined) return { fitness: 0, trialKey: null, trained: false };
     if (this.control.run !== undefined) this.store.linkTrials(this.control.run, [{ key: trial.key, trained: !cached }]);
-    return { fitness: trial.fitness, trialKey: trial.key, trained: !cached };
+    return { fitness: trial.fitness, trialKey: trial.key, trained: !cached, epochsTrained: cached ? 0 : this.base.epochs };
   }
 }

@@ -97,7 +97,7 @@ describe('Ctrl-C and SIGTERM', () => {
 
   test('evolve stopped by Ctrl-C says how to resume it', async () => {
     const db = path.join(tmp, 'evolve.db');
-    const ended = await interruptAfterFirstEpoch(['evolve', ...data, '--epochs', '500', '--population', '4', '--generations', '1', '--db', db], 'SIGINT');
+    const ended = await interruptAfterFirstEpoch(['evolve', '--fidelity', 'full', ...data, '--epochs', '500', '--population', '4', '--generations', '1', '--db', db], 'SIGINT');
     expect(ended.code).toBe(130);
     const lines = ferGaLines(ended.stderr);
     expect(lines).toHaveLength(1);

@@ -42,7 +42,7 @@ describe('fer-ga demo', () => {
     const first = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown>;
     const second = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown> & { ga: { trainings: number } };
     expect(second.ga.trainings).toBe(0);
-    expect(second.grid).toEqual((first.grid as Array<Record<string, unknown>>).map((r) => ({ ...r, cached: true })));
+    expect(second.grid).toEqual((first.grid as Array<Record<string, unknown>>).map((r) => ({ ...r, cached: true, epochsTrained: 0 })));
     expect(second.gaTrainings).toBe(first.gaTrainings);
     expect(second.gridBest).toMatchObject({ ...(first.gridBest as object), cached: true });
   });

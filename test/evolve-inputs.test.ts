@@ -30,7 +30,7 @@ function run(cwd: string, ...args: string[]) {
 
 /** Relative paths, as a user in the study folder types them. */
 const TRAINING = ['--dataset', 'folder:faces', '--size', '16', '--face', 'none', '--cache', 'cache', '--epochs', '1', '--batch-size', '8', '--threads', '1'];
-const EVOLVE = ['evolve', ...TRAINING, '--model', 'resnet50'];
+const EVOLVE = ['evolve', '--fidelity', 'full', ...TRAINING, '--model', 'resnet50'];
 
 /** The one line a failing command prints (progress lines aside). */
 const failure = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('fer-ga:')).join('\n');

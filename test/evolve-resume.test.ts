@@ -16,7 +16,7 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-resume-'));
   await writeSyntheticDataset(path.join(tmp, 'faces'), { subjects: 5, imagesPerClass: 1, seed: 4 });
   common = [
-    'evolve', '--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '16', '--face', 'none', '--cache', path.join(tmp, 'cache'),
+    'evolve', '--fidelity', 'full', '--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '16', '--face', 'none', '--cache', path.join(tmp, 'cache'),
     '--model', 'resnet50', '--epochs', '1', '--batch-size', '8', '--lr', '0.001', '--generations', '4', '--population', '4',
     '--seed', '3', '--threads', '1', '--json',
   ];

@@ -11,10 +11,11 @@ import { readCache } from '../src/data/cache';
 import { prepareDataset } from '../src/data/dataset';
 import { openCv } from '../src/data/opencv';
 import { writeSyntheticDataset } from '../src/data/synthetic';
-import { keyOfTrial, TRAINER_VERSION } from '../src/trial-key';
-import { TRIAL_DEFAULTS, trialKey, type TrialSettings } from '../src/trials';
+import { cpuThreadsOf, keyOfTrial, TRAINER_VERSION } from '../src/trial-key';
+import { TRIAL_DEFAULTS, trialKey, type TrialPlacement, type TrialSettings } from '../src/trials';
 import { writeSafetensors } from '../src/weights';
 
+const CPU_ONE: TrialPlacement = { device: 'cpu', threads: 1 };
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 
 let tmp: string;
@@ -92,31 +93,42 @@ describe("a trial's key", () => {
   const packed = { header: { fingerprint: 'f', classes: ['a', 'b'], size: 16, channels: 1 } } as unknown as Parameters<typeof trialKey>[0];
   const base: TrialSettings = { ...TRIAL_DEFAULTS, model: 'alexnet', activation: 'relu', optimizer: 'adam' };
 
+  test("holds a CPU trial's thread count as it will train (0: the core count), and null for CUDA", async () => {
+    const info = { cores: 6, cuda: { available: false, devices: 0, cudnn: false } };
+    expect(cpuThreadsOf({ device: 'cpu', threads: 0 }, info)).toBe(6);
+    expect(cpuThreadsOf({ device: 'auto', threads: 2 }, info)).toBe(2);
+    expect(cpuThreadsOf({ device: 'auto', threads: 2 }, { ...info, cuda: { available: true, devices: 1, cudnn: true } })).toBeNull();
+    expect(cpuThreadsOf({ device: 'cuda:1', threads: 2 }, info)).toBeNull();
+    expect(keyOfTrial(packed, base, null, 1)).not.toBe(keyOfTrial(packed, base, null, 2));
+    expect(await trialKey(packed, base, { device: 'cpu', threads: 2 })).not.toBe(await trialKey(packed, base, CPU_ONE));
+    expect(await trialKey(packed, base, { device: 'cuda', threads: 2 })).toBe(await trialKey(packed, base, { device: 'cuda:0', threads: 1 }));
+  });
+
   test('holds the trainer version', () => {
-    expect(keyOfTrial(packed, base, null, TRAINER_VERSION)).not.toBe(keyOfTrial(packed, base, null, TRAINER_VERSION + 1));
+    expect(keyOfTrial(packed, base, null, 1, TRAINER_VERSION)).not.toBe(keyOfTrial(packed, base, null, 1, TRAINER_VERSION + 1));
   });
 
   test('ignores what does nothing: the hold-out fraction under k-fold, freezing and partial weights without weights', async () => {
     const kFold = { ...base, folds: 3 };
-    expect(await trialKey(packed, { ...kFold, validationFraction: 0.3 })).toBe(await trialKey(packed, kFold));
-    expect(await trialKey(packed, { ...base, validationFraction: 0.3 })).not.toBe(await trialKey(packed, base));
-    expect(await trialKey(packed, { ...base, freezeEpochs: 3, partialWeights: true })).toBe(await trialKey(packed, base));
-    expect(await trialKey(packed, { ...base, amp: true })).not.toBe(await trialKey(packed, base));
+    expect(await trialKey(packed, { ...kFold, validationFraction: 0.3 }, CPU_ONE)).toBe(await trialKey(packed, kFold, CPU_ONE));
+    expect(await trialKey(packed, { ...base, validationFraction: 0.3 }, CPU_ONE)).not.toBe(await trialKey(packed, base, CPU_ONE));
+    expect(await trialKey(packed, { ...base, freezeEpochs: 3, partialWeights: true }, CPU_ONE)).toBe(await trialKey(packed, base, CPU_ONE));
+    expect(await trialKey(packed, { ...base, amp: true }, CPU_ONE)).not.toBe(await trialKey(packed, base, CPU_ONE));
   });
 
   test("hashes the weights file it reads, never a caller's hash; the path does not count", async () => {
     const weights = path.join(tmp, 'w.safetensors');
     writeSafetensors(weights, [{ name: 'fc.bias', shape: [2], data: new Float32Array([1, 2]), dtype: 'float32' }]);
-    const fromWeights = await trialKey(packed, { ...base, weightsFile: weights });
-    expect(fromWeights).not.toBe(await trialKey(packed, base));
+    const fromWeights = await trialKey(packed, { ...base, weightsFile: weights }, CPU_ONE);
+    expect(fromWeights).not.toBe(await trialKey(packed, base, CPU_ONE));
     // A hash passed in the settings is not a weights file: it changes nothing.
     const claimed = { ...base, weightsSha256: 'a'.repeat(64) } as TrialSettings;
-    expect(await trialKey(packed, claimed)).toBe(await trialKey(packed, base));
+    expect(await trialKey(packed, claimed, CPU_ONE)).toBe(await trialKey(packed, base, CPU_ONE));
     const renamed = path.join(tmp, 'renamed.safetensors');
     fs.copyFileSync(weights, renamed);
-    expect(await trialKey(packed, { ...base, weightsFile: renamed })).toBe(fromWeights);
+    expect(await trialKey(packed, { ...base, weightsFile: renamed }, CPU_ONE)).toBe(fromWeights);
     // With weights, freezing counts.
-    expect(await trialKey(packed, { ...base, weightsFile: weights, freezeEpochs: 2 })).not.toBe(fromWeights);
+    expect(await trialKey(packed, { ...base, weightsFile: weights, freezeEpochs: 2 }, CPU_ONE)).not.toBe(fromWeights);
   });
 });
 

@@ -58,10 +58,11 @@ function trialJob(overrides: Partial<TrialSettings> = {}): TrialJob {
   const settings = settingsWith(overrides);
   return {
     version: TRIAL_JOB_VERSION,
-    key: keyOfTrial(packed, settings, null),
+    key: keyOfTrial(packed, settings, null, 1),
     dataset: { fingerprint: packed.header.fingerprint, packSha256: pack.sha256, bytes: pack.bytes, name: packed.header.dataset },
     weights: null,
     settings,
+    cpuThreads: 1,
   };
 }
 
@@ -188,7 +189,7 @@ describe('fer-ga worker', () => {
     await (await TrainedModel.load(path.join(set.tmp, 'local.ckpt'))).exportSafetensors(file);
     const weights = await putFileBlob(redis, file);
     const settings = settingsWith({ weightsFile: file, freezeEpochs: 1 });
-    const job: TrialJob = { ...trialJob(), key: keyOfTrial(packed, settings, weights.sha256), weights, settings: { ...settingsWith(), freezeEpochs: 1 } };
+    const job: TrialJob = { ...trialJob(), key: keyOfTrial(packed, settings, weights.sha256, 1), weights, settings: { ...settingsWith(), freezeEpochs: 1 } };
     await add(job, job.key);
     const done = await finished(job.key);
     expect(done.failedReason).toBeUndefined();

@@ -24,7 +24,7 @@ beforeAll(async () => {
   await writeSyntheticDataset(path.join(tmp, 'faces'), { subjects: 8, imagesPerClass: 2, seed: 4 });
   dataFlags = ['--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '16', '--face', 'none', '--cache', path.join(tmp, 'cache'),
     '--epochs', '1', '--batch-size', '8', '--lr', '0.01', '--seed', '3', '--threads', '1'];
-  evolve = ['evolve', ...dataFlags, '--model', 'googlenet', '--generations', '3', '--population', '4', '--json'];
+  evolve = ['evolve', '--fidelity', 'full', ...dataFlags, '--model', 'googlenet', '--generations', '3', '--population', '4', '--json'];
 });
 
 const running: ChildProcess[] = [];
@@ -310,7 +310,9 @@ describe('trials that fail on the queue', () => {
   test('an unreachable --queue is one line naming it, exit 2, before any data set is prepared', () => {
     const cache = path.join(tmp, 'never-made');
     for (const command of ['train', 'grid', 'evolve']) {
-      const args = [command, '--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '16', '--cache', cache, '--db', path.join(tmp, 'never.db')];
+      // Halving trains here, so evolve (halving by default) names --queue only with --fidelity full.
+      const fidelity = command === 'evolve' ? ['--fidelity', 'full'] : [];
+      const args = [command, ...fidelity, '--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '16', '--cache', cache, '--db', path.join(tmp, 'never.db')];
       const result = spawnSync(process.execPath, [BIN, ...args, '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/^fer-ga: --queue redis:\/\/127\.0\.0\.1:1: cannot reach Redis \(.+\)\n$/);

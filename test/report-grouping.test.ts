@@ -36,7 +36,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function trialRecord(spec: TrialSpec, index: number): TrialRecord {
   const trained: TrialSettings = { model: 'googlenet', activation: spec.activation as ActivationName, optimizer: 'adam', ...TRIAL_DEFAULTS, epochs: 2, batchSize: 8 };
   const settings: Record<string, unknown> = {
-    ...keyedSettings(trained, null, 1),
+    ...keyedSettings(trained, null, 1, 1),
     device: 'cpu',
     threads: 1,
     classes: CLASSES,

@@ -19,7 +19,7 @@ beforeAll(async () => {
     '--epochs', '2', '--batch-size', '8', '--threads', '1', '--db', db];
   // Real trainings: a 2 × 2 grid and a short GA over the same cells.
   expect(run('grid', ...data, '--models', 'googlenet', '--optimizers', 'sgdm,adam', '--activations', 'relu,elu').code).toBe(0);
-  expect(run('evolve', ...data, '--model', 'googlenet', '--population', '4', '--generations', '2').code).toBe(0);
+  expect(run('evolve', '--fidelity', 'full', ...data, '--model', 'googlenet', '--population', '4', '--generations', '2').code).toBe(0);
 }, 300000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -64,7 +64,7 @@ describe('fer-ga runs', () => {
   });
 
   test('an evolve run: the genes it searched, its best accuracy, every trial it used', () => {
-    const evolve = run('evolve', ...data, '--genes', 'optimizer,learning-rate', '--generations', '1', '--population', '4', '--json');
+    const evolve = run('evolve', '--fidelity', 'full', ...data, '--genes', 'optimizer,learning-rate', '--generations', '1', '--population', '4', '--json');
     expect(evolve.code).toBe(0);
     const result = JSON.parse(evolve.stdout) as { run: number; best: { genes: Record<string, string>; accuracy: number }; distinct: number; trainings: number };
     const listing = listed().find((r) => r.run === result.run) as Listed;

@@ -62,7 +62,7 @@ describe('trials are never trained twice', () => {
 
 describe('genes beyond the paper', () => {
   test('evolve searches the genes --genes names, training each genome once', () => {
-    const result = run('evolve', ...data, '--model', 'resnet50', '--genes', 'optimizer,learningRate,firstKernel', '--generations', '2', '--population', '4', '--json');
+    const result = run('evolve', '--fidelity', 'full', ...data, '--model', 'resnet50', '--genes', 'optimizer,learningRate,firstKernel', '--generations', '2', '--population', '4', '--json');
     expect(result.stderr).not.toMatch(/fer-ga:/);
     expect(result.code).toBe(0);
     const json = result.json() as { best: { genes: Record<string, string> }; distinct: number; trainings: number; evaluations: number };

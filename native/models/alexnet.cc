@@ -1,9 +1,9 @@
 #include "models/alexnet.h"
 
 #include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/pooling.h>
 
+#include "dropout.h"
 #include "layers.h"
 
 namespace fer {
@@ -31,10 +31,10 @@ class AlexNetImpl : public Network {
     features_->push_back(act());
     features_->push_back(pool());
 
-    classifier_->push_back(nn::Dropout(0.5));
+    classifier_->push_back(Dropout(0.5));
     classifier_->push_back(Linear(256 * 6 * 6, 4096));
     classifier_->push_back(act());
-    classifier_->push_back(nn::Dropout(0.5));
+    classifier_->push_back(Dropout(0.5));
     classifier_->push_back(Linear(4096, 4096));
     classifier_->push_back(act());
     classifier_->push_back(Linear(4096, spec.classes));

@@ -3,9 +3,9 @@
 #include <torch/nn/init.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/pooling.h>
 
+#include "dropout.h"
 #include "layers.h"
 
 namespace fer {
@@ -86,7 +86,7 @@ class InceptionAuxImpl : public nn::Module {
 
  private:
   nn::AnyModule activation_;
-  nn::Dropout dropout_{0.7};
+  Dropout dropout_{0.7};
 };
 TORCH_MODULE(InceptionAux);
 
@@ -119,7 +119,7 @@ class GoogLeNetImpl : public Network {
       aux1 = register_module("aux1", InceptionAux(a, 512, spec.classes));
       aux2 = register_module("aux2", InceptionAux(a, 528, spec.classes));
     }
-    dropout = register_module("dropout", nn::Dropout(0.2));
+    dropout = register_module("dropout", Dropout(0.2));
     fc = register_module("fc", Linear(1024, spec.classes));
     initialise();
   }
@@ -162,7 +162,7 @@ class GoogLeNetImpl : public Network {
   Inception inception3a{nullptr}, inception3b{nullptr}, inception4a{nullptr}, inception4b{nullptr},
       inception4c{nullptr}, inception4d{nullptr}, inception4e{nullptr}, inception5a{nullptr}, inception5b{nullptr};
   InceptionAux aux1{nullptr}, aux2{nullptr};
-  nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
   Linear fc{nullptr};
 };
 }  // namespace

@@ -2,9 +2,9 @@
 
 #include <torch/nn/init.h>
 #include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/pooling.h>
 
+#include "dropout.h"
 #include "layers.h"
 
 namespace fer {
@@ -34,10 +34,10 @@ class Vgg16Impl : public Network {
     }
     classifier_->push_back(Linear(512 * 7 * 7, 4096));
     classifier_->push_back(makeActivation(spec.activation));
-    classifier_->push_back(nn::Dropout(0.5));
+    classifier_->push_back(Dropout(0.5));
     classifier_->push_back(Linear(4096, 4096));
     classifier_->push_back(makeActivation(spec.activation));
-    classifier_->push_back(nn::Dropout(0.5));
+    classifier_->push_back(Dropout(0.5));
     classifier_->push_back(Linear(4096, spec.classes));
 
     register_module("features", features_);

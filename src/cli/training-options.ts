@@ -101,10 +101,16 @@ export function optimizerFlag() {
 
 /**
  * What can be refused before the data set is prepared (which can take minutes): an input
- * size below a network's minimum, a weights file that cannot be read, a --save-best
- * folder that cannot be made.
+ * size below a network's minimum, a weights file that cannot be read, --freeze-epochs or
+ * --partial-weights without one, a --save-best folder that cannot be made.
  */
-export async function checkTrainingInputs(args: Pick<TrainingArguments, 'size' | 'weights' | 'save-best'>, models: readonly ModelName[]): Promise<void> {
+export async function checkTrainingInputs(
+  args: Pick<TrainingArguments, 'size' | 'weights' | 'save-best'> & Partial<Pick<TrainingArguments, 'freeze-epochs' | 'partial-weights'>>,
+  models: readonly ModelName[],
+): Promise<void> {
+  // Without weights they would change nothing a trial's key knows of: refused, not ignored.
+  if (!args.weights && (args['freeze-epochs'] ?? 0) > 0) throw new UsageError('--freeze-epochs needs --weights (there is nothing pretrained to keep)');
+  if (!args.weights && args['partial-weights']) throw new UsageError('--partial-weights needs --weights');
   for (const model of models) {
     const smallest = minimumSize(model);
     if (args.size < smallest) throw new UsageError(`--size ${args.size} is below ${model}'s smallest input (${smallest} pixels)`);

@@ -19,6 +19,7 @@ import { Random } from '../random';
 import type { IndividualRecord, Store } from '../store/store';
 import { Genome, type Chromosome, type Gene, type Genes } from './genome';
 import { isOperatorSetName, OPERATOR_SET_NAMES, OPERATOR_SETS, type OperatorSetName } from './operator-sets';
+import { evaluateGeneration, halvingRanks, isRungFitnessSource, leadingGenome, standingOf, type HalvingSettings, type HalvingState, type RungFitnessSource } from './halving';
 import { initialPopulation, mutatesIn, repairInvalidGenes, selectTopHalf } from './operators';
 
 export interface FitnessResult {
@@ -27,6 +28,8 @@ export interface FitnessResult {
   trialKey: string | null;
   /** True when this call trained a network (not a cache or table hit). */
   trained: boolean;
+  /** Epochs this call trained (0 when nothing trained). */
+  epochsTrained?: number;
 }
 
 export interface FitnessSource {
@@ -47,6 +50,11 @@ export interface GaSettings {
   /** Which operators the run uses (operator-sets.ts). */
   operators: OperatorSetName;
   genes: Gene[];
+  /**
+   * Multi-fidelity by asynchronous successive halving (ga/halving.ts); absent: every
+   * candidate trains the full schedule (the paper's behaviour, and every run saved before).
+   */
+  fidelity?: HalvingSettings;
 }
 
 /**
@@ -69,7 +77,8 @@ export function gaSettings(settings: EvolveSettings): GaSettings {
   const operators = 'gaSeed' in settings ? settings.operators : 'paper';
   if (!Number.isInteger(gaSeed) || gaSeed < 0 || gaSeed > 2 ** 32 - 1) throw new Error(`the GA seed must be an integer from 0 to 2^32-1 (got ${String(gaSeed)})`);
   if (!isOperatorSetName(operators)) throw new Error(`operators must be one of ${OPERATOR_SET_NAMES.join(', ')} (got ${String(operators)})`);
-  return { generations: settings.generations, population: settings.population, gaSeed, operators, genes: settings.genes };
+  const fidelity = 'fidelity' in settings ? settings.fidelity : undefined;
+  return { generations: settings.generations, population: settings.population, gaSeed, operators, genes: settings.genes, ...(fidelity ? { fidelity } : {}) };
 }
 
 export type Phase = 'init' | 'evaluate' | 'select' | 'crossover' | 'mutate' | 'next' | 'done';
@@ -87,15 +96,20 @@ export interface EvolveState {
   /** Fitness of every distinct chromosome evaluated so far, by its bits. */
   known: Record<string, number>;
   knownTrials: Record<string, string | null>;
+  /** With halving: every candidate's accuracy per rung, and its trial key. */
+  halving?: HalvingState;
 }
 
 export interface EvolveResult {
   run: number;
-  best: { genes: Genes; fitness: number };
+  /** `epochs`: how far the pick was trained (with halving it is the full schedule, unless the run stopped early). */
+  best: { genes: Genes; fitness: number; epochs?: number };
   generations: number;
   evaluations: number;
   distinct: number;
   trainings: number;
+  /** Epochs trained by this invocation (over every trial; not counting folds). */
+  epochsTrained: number;
   history: Array<{ generation: number; best: number; mean: number }>;
 }
 
@@ -171,6 +185,11 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
   if (!record) throw new Error(`run ${run} does not exist`);
   let state: EvolveState = record.state ?? initialState(settings);
   let trainings = 0;
+  let epochsTrained = 0;
+  const fidelity = settings.fidelity;
+  const rungSource = fidelity && isRungFitnessSource(fitness) ? fitness : undefined;
+  if (fidelity && !rungSource) throw new Error('halving needs a fitness that trains (a fitness table has no epochs)');
+  const bitsOf = (chromosome: Chromosome) => genome.key(chromosome);
 
   const save = (generationRows?: Parameters<Store['saveRunState']>[3]) =>
     store.saveRunState(run, state, state.phase === 'done' ? 'done' : 'running', generationRows);
@@ -187,6 +206,10 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
         break;
       }
       case 'evaluate': {
+        if (fidelity && state.fitness.some((f) => f === null)) {
+          state = await evaluateByHalving(state, fidelity);
+          break;
+        }
         const position = state.fitness.findIndex((f) => f === null);
         const batch = parallel > 1 && position >= 0 ? unknownGenomes(state, genome, parallel) : [];
         if (batch.length > 1) {
@@ -202,6 +225,7 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
               trainings++;
               trainedHere.add(entry.bits);
             }
+            epochsTrained += results[i].epochsTrained ?? 0;
           });
           state = { ...state, known, knownTrials };
           break;
@@ -225,6 +249,7 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
               trialKey = result.trialKey;
               trained = result.trained;
               if (trained) trainings++;
+              epochsTrained += result.epochsTrained ?? 0;
             }
           }
           const fitnessList = [...state.fitness];
@@ -244,19 +269,27 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
         }
         const values = state.fitness as number[];
         const entry = { generation: state.generation, best: Math.max(...values), mean: values.reduce((a, b) => a + b, 0) / values.length };
-        const individuals: IndividualRecord[] = state.population.map((c, i) => ({
-          position: i,
-          chromosome: genome.key(c),
-          genes: genome.decode(c) ?? null,
-          trialKey: state.trialKeys[i],
-          fitness: values[i],
-        }));
+        const individuals: IndividualRecord[] = state.population.map((c, i) => {
+          const standing = fidelity ? standingOf(state.halving, fidelity, bitsOf(c)) : undefined;
+          return {
+            position: i,
+            chromosome: genome.key(c),
+            genes: genome.decode(c) ?? null,
+            trialKey: state.trialKeys[i],
+            fitness: values[i],
+            ...(standing && !standing.full ? { epochs: standing.epochs } : {}),
+          };
+        });
         generationRows = { ...entry, individuals };
         state = { ...state, history: [...state.history, entry], phase: state.generation >= settings.generations ? 'done' : 'select' };
         break;
       }
       case 'select':
-        state = { ...state, parents: selectTopHalf(state.population, state.fitness as number[]), phase: 'crossover' };
+        state = {
+          ...state,
+          parents: selectTopHalf(state.population, fidelity ? halvingRanks(state.halving, fidelity, state.population.map(bitsOf)) : (state.fitness as number[])),
+          phase: 'crossover',
+        };
         break;
       case 'crossover':
         state = { ...state, population: operators.crossover(genome, state.parents, settings.population, random), phase: 'mutate' };
@@ -285,11 +318,53 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
 
   return {
     run,
-    best: bestOf(state, genome),
+    best: (fidelity && leadingGenome(state.halving, fidelity, genome)) || bestOf(state, genome),
     generations: state.history.length,
     evaluations: state.evaluations,
     distinct: Object.keys(state.known).length,
     trainings,
+    epochsTrained,
     history: state.history,
   };
+
+  /**
+   * The whole evaluate phase of a generation by halving; the state (with every result so
+   * far) is saved after each training, so a killed run resumes from its last result.
+   */
+  async function evaluateByHalving(current: EvolveState, halvingSettings: HalvingSettings): Promise<EvolveState> {
+    const genomes = current.population.flatMap((c) => {
+      const genes = genome.decode(c);
+      return genes ? [{ bits: bitsOf(c), genes }] : [];
+    });
+    const halving = await evaluateGeneration({
+      settings: halvingSettings,
+      halving: current.halving,
+      genomes,
+      decode: (bits) => genome.decode(bits.split('').map(Number)) as Genes,
+      source: rungSource as RungFitnessSource,
+      slots: parallel,
+      finish: current.generation >= settings.generations,
+      onResult: (progress, bits, result) => {
+        if (result.trained) trainings++;
+        epochsTrained += result.epochsTrained;
+        const standing = standingOf(progress, halvingSettings, bits);
+        state = {
+          ...state,
+          halving: progress,
+          known: { ...state.known, [bits]: standing?.accuracy ?? 0 },
+          knownTrials: { ...state.knownTrials, [bits]: standing?.full ? result.trialKey : null },
+        };
+        save();
+      },
+    });
+    const fitnessList = current.population.map((c) => standingOf(halving, halvingSettings, bitsOf(c))?.accuracy ?? 0);
+    const keys = current.population.map((c) => {
+      const standing = standingOf(halving, halvingSettings, bitsOf(c));
+      return standing?.full ? standing.key : null;
+    });
+    current.population.forEach((c, position) =>
+      onEvent?.({ kind: 'individual', generation: current.generation, position, genes: genome.decode(c) ?? null, fitness: fitnessList[position], trained: false }),
+    );
+    return { ...state, halving, fitness: fitnessList, trialKeys: keys, evaluations: state.evaluations + current.population.length };
+  }
 }

@@ -112,9 +112,10 @@ export class QueueTrainer implements TrialTrainer {
     packed: PackedDataset,
     settings: TrialSettings,
     weightsSha256: string | null,
+    cpuThreads: number | null,
     control: Pick<TrialControl, 'signal' | 'onEvent'> = {},
   ): Promise<TrialRecord> {
-    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256), packFile: packed.file, weightsFile: settings.weightsFile };
+    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256, cpuThreads), packFile: packed.file, weightsFile: settings.weightsFile };
     this.pending.set(key, pending);
     const onEvent = control.onEvent;
     if (onEvent) this.progressListeners.set(key, (p) => onEvent({ kind: 'fold', fold: p.fold, folds: p.folds, settings, epoch: p.epoch, epochs: p.epochs }));
@@ -145,7 +146,13 @@ export class QueueTrainer implements TrialTrainer {
   }
 
   /** The job for a trial, with its data set and weights uploaded (each once) and checked as a worker will check it. */
-  private async jobData(key: string, packed: PackedDataset, settings: TrialSettings, weightsSha256: string | null): Promise<TrialJob> {
+  private async jobData(
+    key: string,
+    packed: PackedDataset,
+    settings: TrialSettings,
+    weightsSha256: string | null,
+    cpuThreads: number | null,
+  ): Promise<TrialJob> {
     const pack = await this.upload(packed.file);
     let weights: Upload | null = null;
     if (settings.weightsFile) {
@@ -162,6 +169,7 @@ export class QueueTrainer implements TrialTrainer {
       dataset: { fingerprint: packed.header.fingerprint, packSha256: pack.sha256, bytes: pack.bytes, name: packed.header.dataset },
       weights,
       settings: computed,
+      cpuThreads,
     });
   }
 

@@ -10,7 +10,7 @@ import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../names';
 import type { TrialRecord } from '../store/store';
 import type { TrialSettings } from '../trials';
 
-export const TRIAL_JOB_VERSION = 1;
+export const TRIAL_JOB_VERSION = 2;
 
 export interface TrialJob {
   version: typeof TRIAL_JOB_VERSION;
@@ -30,6 +30,8 @@ export interface TrialJob {
   weights: { sha256: string; bytes: number } | null;
   /** Everything the trial computes with, except where the weights file lies. */
   settings: Omit<TrialSettings, 'weightsFile'>;
+  /** The CPU threads the key was made with: the worker trains on its CPU with them; null: on its own device (CUDA). */
+  cpuThreads: number | null;
 }
 
 /** What a worker returns: the trial as the coordinator stores it. */
@@ -102,7 +104,7 @@ const SETTINGS_FIELDS = [
 /** The job, checked; an `InvalidTrialJob` error naming the first bad field otherwise. */
 export function validateTrialJob(data: unknown): TrialJob {
   const job = object(data, 'job');
-  onlyKeys(job, 'job', ['version', 'key', 'dataset', 'weights', 'settings']);
+  onlyKeys(job, 'job', ['version', 'key', 'dataset', 'weights', 'settings', 'cpuThreads']);
   if (job.version !== TRIAL_JOB_VERSION) fail('version', `must be ${TRIAL_JOB_VERSION} (a coordinator of another fer-ga version?)`);
   const key = hash(job.key, 'key');
   const dataset = object(job.dataset, 'dataset');
@@ -140,6 +142,7 @@ export function validateTrialJob(data: unknown): TrialJob {
     },
     weights: weights ? { sha256: hash(weights.sha256, 'weights.sha256'), bytes: integer(weights.bytes, 'weights.bytes', 1, Number.MAX_SAFE_INTEGER) } : null,
     settings,
+    cpuThreads: job.cpuThreads === null ? null : integer(job.cpuThreads, 'cpuThreads', 1, 1024),
   };
 }
 

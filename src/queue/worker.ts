@@ -204,7 +204,8 @@ export class TrialWorker {
       throw refusal;
     }
     const slot = this.freeSlots.pop() ?? 0;
-    const placement = this.options.placements[slot];
+    // A CPU trial's key holds its thread count: it trains with that count, whatever this slot's.
+    const placement: TrialPlacement = data.cpuThreads === null ? this.options.placements[slot] : { device: 'cpu', threads: data.cpuThreads };
     const what = `trial ${data.key.slice(0, 12)} ${trialName(data.settings)}`;
     try {
       const inputs = await this.inputs(data);
@@ -279,7 +280,7 @@ export class TrialWorker {
       weightsSha256 = (await weightsOf(weightsFile)).sha256;
     }
     const settings: TrialSettings = { ...data.settings, ...(weightsFile ? { weightsFile } : {}) };
-    const key = keyOfTrial(packed, settings, weightsSha256);
+    const key = keyOfTrial(packed, settings, weightsSha256, data.cpuThreads);
     if (key !== data.key) {
       throw new UnrecoverableError(`trial job: key ${data.key} is not the key of its data set, settings and weights (${key}); not trained`);
     }

@@ -83,4 +83,35 @@ export const MIGRATIONS: readonly string[] = [
     failed_at    TEXT NOT NULL
   );
   `,
+  `
+  -- Multi-fidelity: a trial trained part of its schedule (a rung) and stopped or promoted
+  -- later. The key is the full-length trial's; a full-length result stays in trials.
+  CREATE TABLE trial_rungs (
+    key         TEXT NOT NULL,        -- the full-length trial's key
+    epochs      INTEGER NOT NULL,     -- epochs trained so far (below the full schedule)
+    dataset     TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    model       TEXT NOT NULL,
+    genes       TEXT NOT NULL,
+    settings    TEXT NOT NULL,
+    fitness     REAL NOT NULL,        -- mean validation accuracy over the folds after these epochs
+    diverged    INTEGER NOT NULL,
+    result      TEXT NOT NULL,        -- JSON: per-fold history (epochs 1..epochs), confusion matrix
+    seconds     REAL NOT NULL,
+    device      TEXT NOT NULL,
+    libtorch    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (key, epochs)
+  );
+  -- Which rungs a run used, and whether it trained them (1) or found them stored (0).
+  CREATE TABLE run_rungs (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    trial_key   TEXT NOT NULL,
+    epochs      INTEGER NOT NULL,
+    trained     INTEGER,
+    PRIMARY KEY (run_id, trial_key, epochs)
+  );
+  -- Epochs the individual's candidate had reached; NULL: the full schedule.
+  ALTER TABLE individuals ADD COLUMN epochs INTEGER;
+  `,
 ];

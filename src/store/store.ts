@@ -41,12 +41,27 @@ export interface RunRecord<State = unknown> {
 
 export type TrialClaim = { status: 'stored'; trial: TrialRecord } | { status: 'claimed' } | { status: 'held'; holder: ClaimHolder };
 
+/** A trial trained part of its schedule: `epochs` of `settings.epochs`. Its key is the full-length trial's. */
+export interface RungRecord extends TrialRecord {
+  epochs: number;
+}
+
+/** Stored: the rung asked for, or the full-length trial (which answers every rung of its key). */
+export type RungClaim = { status: 'stored'; rung: RungRecord } | { status: 'full'; trial: TrialRecord } | { status: 'claimed' } | { status: 'held'; holder: ClaimHolder };
+
+/** The claim subject of training trial `key` to `epochs` (a rung): a full-length training claims the key itself. */
+export function rungClaimSubject(key: string, epochs: number): string {
+  return `${key}@e${epochs}`;
+}
+
 export interface IndividualRecord {
   position: number;
   chromosome: string;
   genes: Record<string, string> | null;
   trialKey: string | null;
   fitness: number;
+  /** Epochs its candidate had reached (multi-fidelity); absent: the full schedule. */
+  epochs?: number;
 }
 
 const now = () => new Date().toISOString();
@@ -292,10 +307,10 @@ export class Store {
           .prepare('INSERT OR REPLACE INTO generations (run_id, generation, best, mean) VALUES (?, ?, ?, ?)')
           .run(id, generation.generation, generation.best, generation.mean);
         const insert = this.db.prepare(
-          'INSERT OR REPLACE INTO individuals (run_id, generation, position, chromosome, genes, trial_key, fitness) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT OR REPLACE INTO individuals (run_id, generation, position, chromosome, genes, trial_key, fitness, epochs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         );
         for (const i of generation.individuals) {
-          insert.run(id, generation.generation, i.position, i.chromosome, i.genes ? JSON.stringify(i.genes) : null, i.trialKey, i.fitness);
+          insert.run(id, generation.generation, i.position, i.chromosome, i.genes ? JSON.stringify(i.genes) : null, i.trialKey, i.fitness, i.epochs ?? null);
         }
       }
     })();
@@ -327,14 +342,99 @@ export class Store {
    * table's too, which names no trial), or else its best linked trial (a grid's).
    */
   bestOfRun(run: number): { key: string | null; genes: Record<string, string>; fitness: number } | undefined {
+    // A fully trained individual (epochs NULL) outranks a partly trained one (multi-fidelity), then by fitness.
     const individual = this.db
-      .prepare('SELECT genes, trial_key, fitness FROM individuals WHERE run_id = ? AND genes IS NOT NULL ORDER BY fitness DESC, generation, position LIMIT 1')
+      .prepare(
+        'SELECT genes, trial_key, fitness FROM individuals WHERE run_id = ? AND genes IS NOT NULL ORDER BY epochs IS NOT NULL, epochs DESC, fitness DESC, generation, position LIMIT 1',
+      )
       .get(run) as { genes: string; trial_key: string | null; fitness: number } | undefined;
     if (individual) return { key: individual.trial_key, genes: JSON.parse(individual.genes) as Record<string, string>, fitness: individual.fitness };
     const linked = this.db
       .prepare('SELECT key, genes, fitness FROM trials WHERE key IN (SELECT trial_key FROM run_trials WHERE run_id = ?) ORDER BY fitness DESC, created_at LIMIT 1')
       .get(run) as { key: string; genes: string; fitness: number } | undefined;
     return linked && { key: linked.key, genes: JSON.parse(linked.genes) as Record<string, string>, fitness: linked.fitness };
+  }
+
+  findRung(key: string, epochs: number): RungRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM trial_rungs WHERE key = ? AND epochs = ?').get(key, epochs) as Record<string, unknown> | undefined;
+    return row ? { ...trialFromRow(row), epochs: Number(row.epochs) } : undefined;
+  }
+
+  /** Every stored rung of trial `key`, fewest epochs first. */
+  rungsOfTrial(key: string): RungRecord[] {
+    const rows = this.db.prepare('SELECT * FROM trial_rungs WHERE key = ? ORDER BY epochs').all(key) as Array<Record<string, unknown>>;
+    return rows.map((row) => ({ ...trialFromRow(row), epochs: Number(row.epochs) }));
+  }
+
+  /** Stores a rung's result; its claim, if any, ends with it. */
+  saveRung(rung: RungRecord): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO trial_rungs (key, epochs, dataset, fingerprint, model, genes, settings, fitness, diverged, result, seconds, device, libtorch, created_at)
+           VALUES (@key, @epochs, @dataset, @fingerprint, @model, @genes, @settings, @fitness, @diverged, @result, @seconds, @device, @libtorch, @createdAt)`,
+        )
+        .run({
+          ...rung,
+          genes: JSON.stringify(rung.genes),
+          settings: JSON.stringify(rung.settings),
+          diverged: rung.diverged ? 1 : 0,
+          result: JSON.stringify(rung.result),
+          createdAt: now(),
+        });
+      this.deleteClaim('trial', rungClaimSubject(rung.key, rung.epochs));
+    })();
+  }
+
+  /**
+   * Claims training trial `key` to `epochs` (a rung below its full schedule), in one write
+   * transaction: 'stored' or 'full' when a result answers it already, 'held' while another
+   * owner's live claim holds it, else 'claimed'.
+   */
+  claimRung(key: string, epochs: number, owner: ClaimOwner, staleMs = CLAIM_STALE_MS): RungClaim {
+    return this.db
+      .transaction((): RungClaim => {
+        const trial = this.findTrial(key);
+        if (trial) return { status: 'full', trial };
+        const rung = this.findRung(key, epochs);
+        return rung ? { status: 'stored', rung } : this.takeClaim('trial', rungClaimSubject(key, epochs), owner, staleMs);
+      })
+      .immediate();
+  }
+
+  /** Links rungs to a run, with whether it trained them; a rung the run trained stays marked trained. */
+  linkRungs(run: number, entries: ReadonlyArray<{ key: string; epochs: number; trained: boolean }>): void {
+    const upsert = this.db.prepare(
+      `INSERT INTO run_rungs (run_id, trial_key, epochs, trained) VALUES (?, ?, ?, ?)
+       ON CONFLICT (run_id, trial_key, epochs) DO UPDATE SET trained = MAX(COALESCE(run_rungs.trained, 0), excluded.trained)`,
+    );
+    this.db.transaction(() => entries.forEach((e) => upsert.run(run, e.key, e.epochs, e.trained ? 1 : 0)))();
+  }
+
+  /** For each trial key a run used below its full schedule and that has no full-length result: its furthest rung. */
+  stoppedRungsOf(run: number): RungRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.* FROM trial_rungs r
+         JOIN (SELECT trial_key, MAX(epochs) AS epochs FROM run_rungs WHERE run_id = ? GROUP BY trial_key) l
+           ON r.key = l.trial_key AND r.epochs = (SELECT MAX(epochs) FROM trial_rungs WHERE key = r.key)
+         WHERE r.key NOT IN (SELECT key FROM trials)
+         ORDER BY r.created_at, r.key`,
+      )
+      .all(run) as Array<Record<string, unknown>>;
+    return rows.map((row) => ({ ...trialFromRow(row), epochs: Number(row.epochs) }));
+  }
+
+  /** Every stored rung of trials that have no full-length result (stopped candidates), furthest rung per key. */
+  allStoppedRungs(): RungRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.* FROM trial_rungs r
+         WHERE r.epochs = (SELECT MAX(epochs) FROM trial_rungs WHERE key = r.key) AND r.key NOT IN (SELECT key FROM trials)
+         ORDER BY r.created_at, r.key`,
+      )
+      .all() as Array<Record<string, unknown>>;
+    return rows.map((row) => ({ ...trialFromRow(row), epochs: Number(row.epochs) }));
   }
 
   /** Records that trial `key` failed after `attempts` attempts (the latest failure replaces an earlier one). */

@@ -30,22 +30,50 @@ export async function trainOnce(
   train: () => Promise<TrialRecord>,
   options: TrainOnceOptions = {},
 ): Promise<{ trial: TrialRecord; cached: boolean }> {
+  const { result, cached } = await claimAndTrain<TrialRecord, TrialRecord>(
+    store,
+    key,
+    (owner, staleMs) => {
+      const claim = store.claimTrial(key, owner, staleMs);
+      return claim.status === 'stored' ? { status: 'stored', stored: claim.trial } : claim;
+    },
+    async () => {
+      const trained = await train();
+      if (trained.key !== key) throw new Error(`training for trial ${key} returned trial ${trained.key}`);
+      store.saveTrial(trained);
+      return trained;
+    },
+    options,
+  );
+  return { trial: result, cached };
+}
+
+/** What a claim attempt found: a stored result, a claim now held, or another owner's live claim. */
+export type WorkClaim<Stored> = { status: 'stored'; stored: Stored } | { status: 'claimed' } | { status: 'held'; holder: ClaimHolder };
+
+/**
+ * The loop behind trainOnce, for any result claimed under a trial claim's subject (a
+ * full-length trial, or a rung of one): `claim` looks for a stored result or takes the
+ * claim; `trainAndStore` runs while the claim is held and must store what it trains.
+ */
+export async function claimAndTrain<Stored, Trained>(
+  store: Store,
+  subject: string,
+  claim: (owner: ClaimOwner, staleMs: number) => WorkClaim<Stored>,
+  trainAndStore: () => Promise<Trained>,
+  options: TrainOnceOptions = {},
+): Promise<{ result: Stored | Trained; cached: boolean }> {
   const owner = options.owner ?? newClaimOwner();
   let waiting = false;
   for (;;) {
     if (options.signal?.aborted) throw abortError();
-    const claim = store.claimTrial(key, owner, options.staleMs ?? CLAIM_STALE_MS);
-    if (claim.status === 'stored') return { trial: claim.trial, cached: true };
-    if (claim.status === 'claimed') {
-      const trial = await whileHolding(store, 'trial', key, owner, options.heartbeatMs ?? CLAIM_HEARTBEAT_MS, async () => {
-        const trained = await train();
-        if (trained.key !== key) throw new Error(`training for trial ${key} returned trial ${trained.key}`);
-        store.saveTrial(trained);
-        return trained;
-      });
-      return { trial, cached: false };
+    const found = claim(owner, options.staleMs ?? CLAIM_STALE_MS);
+    if (found.status === 'stored') return { result: found.stored, cached: true };
+    if (found.status === 'claimed') {
+      const result = await whileHolding(store, 'trial', subject, owner, options.heartbeatMs ?? CLAIM_HEARTBEAT_MS, trainAndStore);
+      return { result, cached: false };
     }
-    if (!waiting) options.onWait?.(claim.holder);
+    if (!waiting) options.onWait?.(found.holder);
     waiting = true;
     await delay(options.pollMs ?? 1000, undefined, { signal: options.signal });
   }

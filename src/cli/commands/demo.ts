@@ -7,11 +7,13 @@ import { MODELS, type ModelName } from '../../names';
 import { progressBar, type Progress } from '../../progress';
 import { choiceFlag, integerFlag, numberFlag } from '../arguments';
 import { checkTrainingInputs } from '../training-options';
+import { describeCost } from '../../fidelity/rungs';
+import { halvingOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
 
-interface DemoArguments extends GlobalArguments {
+interface DemoArguments extends GlobalArguments, FidelityArguments {
   out: string;
   model: ModelName;
   size: number;
@@ -30,7 +32,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
   command: 'demo',
   describe: 'the whole method on the built-in synthetic set in minutes on a CPU: GA and 3 × 3 grid, table, pick, HTML report',
   builder: (yargs) =>
-    yargs
+    withFidelityOptions(yargs, 'halving')
       .option('out', { type: 'string', requiresArg: true, default: DEMO_DEFAULTS.out, describe: 'folder for results.db, report.html and best.ckpt' })
       .option('model', { requiresArg: true, default: DEMO_DEFAULTS.model, describe: 'network', coerce: choiceFlag('model', MODELS) })
       .option('size', { requiresArg: true, default: DEMO_DEFAULTS.size, describe: 'input size in pixels', coerce: integerFlag('size', 8, 1024) })
@@ -46,6 +48,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
     await checkTrainingInputs(args, [args.model]);
+    const halving = halvingOf(args, args.epochs);
     let preparing: Progress | undefined;
     let training: Progress | undefined;
     const say = (line: string) => {
@@ -62,6 +65,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
         population: args.population,
         generations: args.generations,
         seed: args.seed,
+        ...(halving ? { halving } : {}),
         cacheDir: args.cache,
         placement: { device: args.device, threads: args.threads },
         signal,
@@ -102,6 +106,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       `\ngrid's best:  ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%; worst ${(worst.accuracy * 100).toFixed(2)}%)\n` +
         `GA's pick:    ${pick.genes.activation} + ${pick.genes.optimizer} (${(pick.fitness * 100).toFixed(2)}%)` +
         `${result.pickMatchesGrid ? ' = the grid’s best' : ' (not the grid’s best)'}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
+        `GA's cost:    ${result.fidelity}: ${describeCost(result.gaEpochsTrained, result.fullGridEpochs)}\n` +
         `\nreport:     ${shown(result.report)}\n` +
         `results:    ${shown(result.database)}\n` +
         `checkpoint: ${shown(result.checkpoint)}  (npx fer-ga predict --checkpoint ${shown(result.checkpoint)} IMAGE…)\n` +

@@ -14,6 +14,9 @@ import { Store } from '../../store/store';
 import { BestCheckpoint } from '../../best-checkpoint';
 import { applyGenes, TrainingFitness, weightsOf, type TrialSettings } from '../../trials';
 import { choiceFlag, geneListFlag, integerFlag } from '../arguments';
+import { RungTrainingFitness } from '../../fidelity/rung-fitness';
+import { describeCost } from '../../fidelity/rungs';
+import { halvingOf, refuseQueueWithHalving, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { datasetArguments, loadDataset, type DatasetArguments } from '../dataset-options';
 import { explicitFlags } from '../explicit-flags';
 import { withInterrupt } from '../interrupt';
@@ -34,7 +37,7 @@ import {
   type TrainingArguments,
 } from '../training-options';
 
-interface EvolveArguments extends TrainingArguments, ParallelArguments {
+interface EvolveArguments extends TrainingArguments, ParallelArguments, FidelityArguments {
   model: ModelName;
   'fitness-table'?: string;
   generations: number;
@@ -94,6 +97,9 @@ const RUN_FLAGS: Record<string, (settings: RunSettings) => unknown> = {
   genes: (s) => s.ga.genes.map((g) => g.name),
   'ga-seed': (s) => gaSettings(s.ga).gaSeed,
   operators: (s) => gaSettings(s.ga).operators,
+  fidelity: (s) => (gaSettings(s.ga).fidelity ? 'halving' : 'full'),
+  'min-epochs': (s) => gaSettings(s.ga).fidelity?.minEpochs,
+  eta: (s) => gaSettings(s.ga).fidelity?.eta,
 };
 
 /** Refuses a flag given with --resume that would change the run: one line naming it, its value and the run's. */
@@ -121,6 +127,11 @@ function networksOf(settings: Pick<RunSettings, 'ga' | 'trial'>): ModelName[] {
 
 function newRunSettings(args: EvolveArguments): RunSettings {
   const fitnessTable = args['fitness-table'] && path.resolve(args['fitness-table']);
+  // Halving stops training part-way: a fitness table has no epochs, so its runs are full (the default gives way; the flag is refused).
+  if (fitnessTable && args.fidelity === 'halving' && explicitFlags().has('fidelity')) {
+    throw new UsageError('--fidelity halving needs training: a --fitness-table has no epochs to stop early (drop --fidelity or use --fidelity full)');
+  }
+  const fidelity = fitnessTable ? undefined : halvingOf(args, args.epochs);
   const settings: RunSettings = {
     ga: {
       generations: args.generations,
@@ -128,6 +139,7 @@ function newRunSettings(args: EvolveArguments): RunSettings {
       gaSeed: args['ga-seed'] ?? args.seed,
       operators: args.operators,
       genes: genesByName(args.genes),
+      ...(fidelity ? { fidelity } : {}),
     },
     fitnessTable,
     model: args.model,
@@ -148,14 +160,23 @@ function newRunSettings(args: EvolveArguments): RunSettings {
  */
 async function checkRunSettings(settings: RunSettings, args: EvolveArguments): Promise<void> {
   if (settings.fitnessTable) return;
-  await checkTrainingInputs({ size: settings.args.size, weights: settings.trial?.weightsFile, 'save-best': args['save-best'] }, networksOf(settings));
+  await checkTrainingInputs(
+    {
+      size: settings.args.size,
+      weights: settings.trial?.weightsFile,
+      'save-best': args['save-best'],
+      'freeze-epochs': settings.trial?.freezeEpochs,
+      'partial-weights': settings.trial?.partialWeights,
+    },
+    networksOf(settings),
+  );
 }
 
 export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
   command: 'evolve',
   describe: 'the genetic algorithm over activation × optimizer (and more genes); fitness from training (or --fitness-table)',
   builder: (yargs) =>
-    withParallelOption(withTrainingOptions(yargs))
+    withFidelityOptions(withParallelOption(withTrainingOptions(yargs)), 'halving')
       .option('model', modelFlag())
       .option('fitness-table', { type: 'string', requiresArg: true, describe: 'CSV or JSON of dataset,model,optimizer,activation,accuracy; --dataset names the rows' })
       .option('generations', { requiresArg: true, default: 20, describe: 'generations', coerce: integerFlag('generations', 1, 10000) })
@@ -177,6 +198,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
+    if (args.resume === undefined && args['fitness-table'] === undefined) refuseQueueWithHalving(args);
     await probeQueueFlag(args);
     // A new run's settings are checked before the results file is opened or created.
     const fresh = args.resume === undefined ? newRunSettings(args) : undefined;
@@ -220,12 +242,23 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       process.stderr.write(`evolve run ${run} in ${args.db}${args.resume !== undefined ? ' (resumed)' : ''}\n`);
 
       const ga = gaSettings(settings.ga);
+      if (ga.fidelity && args.queue !== undefined) {
+        throw new UsageError(`--queue trains whole trials only: run ${run} uses --fidelity halving, which trains here (resume it without --queue)`);
+      }
       // One process steps a run at a time: a second `--resume` of it is refused, naming the holder.
       // With a fitness table nothing trains, so no queue is needed.
       await withQueueTrainer(table ? {} : args, (trainer) => withRunOwnership(store, run, () => withInterrupt(async (signal) => {
         let fitness: FitnessSource;
         if (table) {
           fitness = table;
+        } else if (ga.fidelity) {
+          fitness = new RungTrainingFitness(store, packed as PreparedDataset, settings.trial as TrialSettings, placements(args), {
+            signal,
+            onEvent: logTrialEvent,
+            checkpoint: keeper?.trialFile,
+            run,
+            statesDir: statesDirOf(settings.args.cache),
+          });
         } else {
           fitness = new TrainingFitness(store, packed as PreparedDataset, settings.trial as TrialSettings, placements(args), {
             signal,
@@ -252,8 +285,12 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           keeper && packed
             ? await keeper.keep(packed, applyGenes(settings.trial as TrialSettings, result.best.genes), result.best.fitness, placements(args)[0], { signal })
             : null;
-        const best = { genes: result.best.genes, accuracy: result.best.fitness };
-        if (args.json) printJson({ ...result, best, checkpoint });
+        const best = { genes: result.best.genes, accuracy: result.best.fitness, ...(result.best.epochs !== undefined ? { epochs: result.best.epochs } : {}) };
+        // The cost against training every combination the genes allow, each its full schedule.
+        const combinations = ga.genes.reduce((product, gene) => product * gene.choices.length, 1);
+        const fullGridEpochs = table ? 0 : combinations * (settings.trial as TrialSettings).epochs;
+        const fidelity = ga.fidelity ? 'halving' : 'full';
+        if (args.json) printJson({ ...result, fidelity, best, candidates: result.distinct, fullGridEpochs, checkpoint });
         else {
           for (const h of result.history) process.stdout.write(`generation ${String(h.generation).padStart(2)}  best ${h.best.toFixed(4)}  mean ${h.mean.toFixed(4)}\n`);
           const pick = Object.entries(best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ');
@@ -261,6 +298,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             `\nrun ${run}: best ${pick} (${(best.accuracy * 100).toFixed(2)}%); ` +
               `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
           );
+          if (!table) process.stdout.write(`${fidelity}: ${describeCost(result.epochsTrained, fullGridEpochs)}\n`);
           if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);
         }
       })));

@@ -8,6 +8,8 @@ import { runGrid, type GridRow } from '../../grid';
 import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../errors';
 import { choiceListFlag } from '../arguments';
+import { describeCost } from '../../fidelity/rungs';
+import { halvingOf, refuseQueueWithHalving, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
@@ -25,7 +27,7 @@ import {
   type TrainingArguments,
 } from '../training-options';
 
-interface GridArguments extends TrainingArguments, ParallelArguments {
+interface GridArguments extends TrainingArguments, ParallelArguments, FidelityArguments {
   models: ModelName[];
   activations: ActivationName[];
   optimizers: OptimizerName[];
@@ -38,11 +40,13 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   command: 'grid',
   describe: "every network × optimizer × activation, in the paper's table layout (trials shared with evolve)",
   builder: (yargs) =>
-    withParallelOption(withTrainingOptions(yargs))
+    withFidelityOptions(withParallelOption(withTrainingOptions(yargs)), 'full')
       .option('models', { type: 'string', requiresArg: true, default: 'resnet50', describe: 'comma-separated networks', coerce: choiceListFlag('models', MODELS) })
       .option('activations', { type: 'string', requiresArg: true, default: PAPER_ACTIVATIONS.join(','), describe: 'comma-separated activations', coerce: choiceListFlag('activations', ACTIVATIONS) })
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
   handler: async (args) => {
+    refuseQueueWithHalving(args);
+    const halving = halvingOf(args, args.epochs);
     await probeQueueFlag(args);
     await checkTrainingInputs(args, args.models);
     const packed = await loadDataset(args);
@@ -55,6 +59,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     try {
       run = store.createRun('grid', absoluteDatasetSpec(args.dataset), args.models.length === 1 ? args.models[0] : null, {
         trial: base,
+        ...(halving ? { fidelity: halving } : {}),
         choices: { models: args.models, optimizers: args.optimizers, activations: args.activations },
         inputs: { fingerprint: packed.header.fingerprint },
       });
@@ -66,8 +71,13 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
           onEvent: logTrialEvent,
           checkpoint: keeper?.trialFile,
           trainer,
+          ...(halving ? { halving: { ...halving, statesDir: statesDirOf(args.cache) } } : {}),
           // Linked as each cell finishes, so a stopped grid's run still lists what it trained (a failed cell stored no trial).
-          onCell: (cell) => cell.failed === undefined && store.linkTrials(run, [{ key: cell.key, trained: !cell.cached }]),
+          onCell: (cell) => {
+            if (cell.failed !== undefined) return;
+            if (cell.epochs < args.epochs) store.linkRungs(run, [{ key: cell.key, epochs: cell.epochs, trained: cell.epochsTrained > 0 }]);
+            else store.linkTrials(run, [{ key: cell.key, trained: !cell.cached }]);
+          },
         });
         store.finishRun(run);
         return done;
@@ -84,12 +94,18 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     }
     const best = bestRow(rows);
     const failed = rows.filter((r) => r.failed !== undefined);
+    const epochsTrained = rows.reduce((sum, r) => sum + r.epochsTrained, 0);
+    const fullGridEpochs = rows.length * args.epochs;
     if (args.json) {
       printJson({
         run,
         dataset: packed.header.dataset,
+        fidelity: args.fidelity,
         rows,
         best,
+        cells: rows.length,
+        epochsTrained,
+        fullGridEpochs,
         trainings: rows.filter((r) => !r.cached && r.failed === undefined).length,
         failed: failed.length,
         checkpoint: bestCheckpoint ?? null,
@@ -105,12 +121,15 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
           ...args.activations.map((activation) => {
             const row = rows.find((r) => r.model === model && r.optimizer === optimizer && r.activation === activation);
             if (!row) return '';
-            return row.failed !== undefined ? 'failed' : `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}`;
+            if (row.failed !== undefined) return 'failed';
+            // A cell stopped by halving shows how far it got.
+            return `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}${row.epochs < args.epochs ? ` (${row.epochs}/${args.epochs} ep)` : ''}`;
           }),
         ]),
       ),
       [false, false, ...args.activations.map(() => true)],
     );
+    process.stdout.write(`\n${args.fidelity === 'halving' ? 'halving: ' : ''}${describeCost(epochsTrained, fullGridEpochs)}\n`);
     if (best.failed === undefined) {
       process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%)${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
     } else {
@@ -122,8 +141,13 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   },
 };
 
-/** The most accurate cell; one that trained beats a failed one. */
+/** The most accurate cell; one that trained beats a failed one, and (halving) one trained further beats one stopped earlier. */
 function bestRow(rows: GridRow[]): GridRow {
-  const trained = (row: GridRow) => (row.failed === undefined ? 1 : 0);
-  return rows.reduce((a, b) => (trained(b) > trained(a) || (trained(b) === trained(a) && b.accuracy > a.accuracy) ? b : a));
+  const rank = (row: GridRow) => [row.failed === undefined ? 1 : 0, row.epochs, row.accuracy];
+  const better = (a: GridRow, b: GridRow) => {
+    const [x, y] = [rank(a), rank(b)];
+    const at = x.findIndex((v, i) => v !== y[i]);
+    return at >= 0 && y[at] > x[at];
+  };
+  return rows.reduce((a, b) => (better(a, b) ? b : a));
 }
