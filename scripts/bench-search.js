@@ -50,12 +50,13 @@ const cells = {
 };
 const extra = {
   ...cells,
-  size: Number(flag('extra-size', 24)),
+  size: Number(flag('extra-size', 32)),
   epochs: Number(flag('extra-epochs', 4)),
   population: Number(flag('extra-population', 8)),
   generations: Number(flag('extra-generations', 8)),
 };
-const minEpochs = flag('min-epochs', undefined);
+// The demo's first rung (after one epoch every trial is still at chance), at most the epochs.
+const minEpochs = Number(flag('min-epochs', DEMO_DEFAULTS.minEpochs));
 
 const keep = flag('keep', undefined);
 const tmp = keep ? path.resolve(keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-bench-search-'));
@@ -70,21 +71,16 @@ function fer(args) {
   return JSON.parse(result.stdout);
 }
 
-/** Halving exists in this build when `evolve --help` names --fidelity. */
-const HALVING = /--fidelity/.test(spawnSync(process.execPath, [BIN, 'evolve', '--help'], { encoding: 'utf8' }).stdout);
-
 function trainingFlags(settings, seed, db) {
   return ['--dataset', 'synthetic', '--cache', cache, '--db', db, '--size', String(settings.size), '--epochs', String(settings.epochs),
     '--batch-size', String(settings.batchSize), '--lr', String(settings.lr), '--seed', String(seed), '--threads', threads];
 }
 
 function evolve(settings, seed, db, genes) {
-  const fidelity = HALVING ? ['--fidelity', 'halving', ...(minEpochs ? ['--min-epochs', minEpochs] : [])] : [];
+  const fidelity = ['--fidelity', 'halving', '--min-epochs', String(Math.min(minEpochs, settings.epochs))];
   const result = fer(['evolve', ...trainingFlags(settings, seed, db), '--model', settings.model, '--population', String(settings.population),
     '--generations', String(settings.generations), '--genes', genes.join(','), '--parallel', parallel, ...fidelity]);
-  // Without halving every training is a whole trial.
-  const epochsTrained = result.epochsTrained ?? result.trainings * settings.epochs;
-  return { pick: result.best.genes, accuracy: result.best.accuracy, epochsTrained };
+  return { pick: result.best.genes, accuracy: result.best.accuracy, epochsTrained: result.epochsTrained };
 }
 
 /** A genome's full-length accuracy, from the results file's trial cache when it is there. */
@@ -166,9 +162,8 @@ async function benchExtra() {
 }
 
 function printCells(c) {
-  const fidelity = HALVING ? '--fidelity halving' : '--fidelity full (this build has no halving)';
   process.stdout.write(
-    `\n${c.settings.model}, ${c.settings.size} px, ${c.settings.epochs} epochs, batch ${c.settings.batchSize}, lr ${c.settings.lr}; GA ${c.settings.population} × ${c.settings.generations}, ${fidelity}\n\n` +
+    `\n${c.settings.model}, ${c.settings.size} px, ${c.settings.epochs} epochs, batch ${c.settings.batchSize}, lr ${c.settings.lr}; GA ${c.settings.population} × ${c.settings.generations}, --fidelity halving --min-epochs ${Math.min(minEpochs, c.settings.epochs)}\n\n` +
       '| seed | grid best (full length) | GA pick | pick, full length | gap (points) | GA epochs / grid epochs |\n|---:|---|---|---:|---:|---:|\n' +
       c.rows.map((r) => `| ${r.seed} | ${r.gridBestCell} ${pct(r.gridBest)} | ${r.pick} | ${pct(r.pickFullLength)} | ${r.gap.toFixed(2)} | ${r.epochsTrained} / ${c.fullEpochs} (${(r.share * 100).toFixed(0)}%) |`).join('\n') +
       `\n| mean | | | | ${c.meanGap.toFixed(2)} | ${(c.meanShare * 100).toFixed(0)}% |\n`,
@@ -178,7 +173,7 @@ function printCells(c) {
 function printExtra(x) {
   const show = (g) => `${g.activation}, ${g.optimizer}, lr ${g.learningRate}, batch ${g.batchSize}`;
   process.stdout.write(
-    `\nExtra genes (${EXTRA_GENES.join(', ')}: 144 combinations), ${x.settings.model}, ${x.settings.size} px, ${x.settings.epochs} epochs; GA ${x.settings.population} × ${x.settings.generations}${HALVING ? ' with halving' : ' (full fidelity: this build has no halving)'}\n\n` +
+    `\nExtra genes (${EXTRA_GENES.join(', ')}: 144 combinations), ${x.settings.model}, ${x.settings.size} px, ${x.settings.epochs} epochs; GA ${x.settings.population} × ${x.settings.generations} with halving\n\n` +
       '| seed | GA pick | GA, full length | GA epochs | random search pick | random, full length | random trials (epochs) |\n|---:|---|---:|---:|---|---:|---:|\n' +
       x.rows.map((r) => `| ${r.seed} | ${show(r.gaPick)} | ${pct(r.gaFullLength)} | ${r.gaEpochs} | ${show(r.randomPick)} | ${pct(r.randomFullLength)} | ${r.randomTrials} (${r.randomEpochs}) |`).join('\n') +
       `\n| median | | ${pct(x.medianGa)} | | | ${pct(x.medianRandom)} | |\n`,
@@ -187,7 +182,7 @@ function printExtra(x) {
 
 (async () => {
   const started = Date.now();
-  const out = { halving: HALVING, seeds };
+  const out = { seeds };
   if (part === 'cells' || part === 'both') printCells((out.cells = benchCells()));
   if (part === 'extra' || part === 'both') printExtra((out.extra = await benchExtra()));
   process.stdout.write(`\n${Math.round((Date.now() - started) / 1000)} s in all\n`);

@@ -67,6 +67,8 @@ export const DEMO_DEFAULTS = {
   generations: 5,
   seed: 1,
   threads: 1,
+  /** First rung of halving (capped at --epochs): at 1 every trial is still at chance. */
+  minEpochs: 2,
 };
 
 export interface DemoResult {

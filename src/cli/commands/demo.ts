@@ -48,7 +48,8 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
     await checkTrainingInputs(args, [args.model]);
-    const halving = halvingOf(args, args.epochs);
+    // The demo's first rung: after one epoch every cell is still at chance, after two the learners stand out.
+    const halving = halvingOf({ ...args, 'min-epochs': args['min-epochs'] ?? Math.min(DEMO_DEFAULTS.minEpochs, args.epochs) }, args.epochs);
     let preparing: Progress | undefined;
     let training: Progress | undefined;
     const say = (line: string) => {
