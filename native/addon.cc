@@ -12,6 +12,7 @@
 #include "async_call.h"
 #include "js_errors.h"
 #include "js_options.h"
+#include "live_jobs.h"
 #include "model_handle.h"
 #include "network.h"
 #include "network_census.h"
@@ -98,6 +99,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadCheckpoint", Napi::Function::New(env, loadCheckpoint, "loadCheckpoint"));
   exports.Set("loadNetwork", Napi::Function::New(env, loadNetwork, "loadNetwork"));
   exports.Set("Model", Model::define(env));
+  stopLiveJobsAtExit(env);
   return exports;
 }
 

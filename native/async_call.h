@@ -3,6 +3,7 @@
 // checkpoint, a forward pass) run on libuv's pool, with errors turned into JS Errors.
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include <napi.h>
 
@@ -34,8 +35,8 @@ Napi::Promise runAsync(Napi::Env env, std::function<Output()> work,
     }
     void OnOK() override {
       Napi::Env env = Env();
-      if (!failure_.empty()) {
-        deferred_.Reject(toJsError(env, failure_).Value());
+      if (failure_) {
+        deferred_.Reject(toJsError(env, *failure_).Value());
         return;
       }
       try {
@@ -50,7 +51,7 @@ Napi::Promise runAsync(Napi::Env env, std::function<Output()> work,
     std::function<Output()> work_;
     std::function<Napi::Value(Napi::Env, Output&)> toJs_;
     std::unique_ptr<Output> output_;
-    CapturedError failure_;
+    std::optional<CapturedError> failure_;
   };
   // AsyncWorker deletes itself after OnOK/OnError.
   auto* worker = new Worker(env, std::move(work), std::move(toJs));

@@ -8,7 +8,8 @@
 
 namespace fer {
 
-CapturedError captureCurrentException() {
+namespace {
+CapturedError classifyCurrentException() {
   try {
     throw;
   } catch (const TrainingCancelled& e) {
@@ -24,6 +25,13 @@ CapturedError captureCurrentException() {
   } catch (...) {
     return {"unknown native failure", kNativeFailure};
   }
+}
+}  // namespace
+
+CapturedError captureCurrentException() {
+  CapturedError error = classifyCurrentException();
+  if (error.message.empty()) error.message = "native failure without a message (" + error.code + ")";
+  return error;
 }
 
 Napi::Error toJsError(Napi::Env env, const CapturedError& error) {

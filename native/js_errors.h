@@ -11,15 +11,21 @@ namespace fer {
 inline constexpr const char* kInvalidArgument = "FER_GA_INVALID_ARGUMENT";
 inline constexpr const char* kNativeFailure = "FER_GA_NATIVE";
 
-/** A failure captured on a worker thread, turned into a JS Error later on the JS thread. */
+/**
+ * A failure captured on a worker thread, turned into a JS Error later on the JS thread.
+ * Whether work failed is told by holding one (std::optional), never by its message, which
+ * an exception may leave empty.
+ */
 struct CapturedError {
   std::string message;
   std::string code;
   bool aborted = false;
-  bool empty() const { return message.empty(); }
 };
 
-/** Call from inside a catch block: classifies the active exception (c10::Error without its C++ backtrace). */
+/**
+ * Call from inside a catch block: classifies the active exception (c10::Error without its
+ * C++ backtrace); an exception without a message gets one saying so.
+ */
 CapturedError captureCurrentException();
 
 Napi::Error toJsError(Napi::Env env, const CapturedError& error);

@@ -192,7 +192,7 @@ TrainConfig trainConfig(const Napi::Object& options) {
   return config;
 }
 
-torch::Tensor imagesView(const Napi::Object& options, const NetworkSpec& spec, int64_t count) {
+torch::Tensor ownedImages(const Napi::Object& options, const NetworkSpec& spec, int64_t count) {
   const Napi::Value value = options.Get("images");
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     badField("images", "a Uint8Array or Buffer", value);
@@ -205,7 +205,7 @@ torch::Tensor imagesView(const Napi::Object& options, const NetworkSpec& spec, i
                                 std::to_string(spec.size) + "×" + std::to_string(spec.size) + " need " +
                                 std::to_string(expected));
   }
-  return torch::from_blob(array.Data(), {count, spec.channels, spec.size, spec.size}, torch::kByte);
+  return torch::from_blob(array.Data(), {count, spec.channels, spec.size, spec.size}, torch::kByte).clone();
 }
 
 torch::Tensor integers(const Napi::Object& options, const char* key) {

@@ -26,8 +26,11 @@ NetworkSpec networkSpec(const Napi::Object& options);
 /** Everything but the data: network, optimizer, augmentation, loop and device settings. */
 TrainConfig trainConfig(const Napi::Object& options);
 
-/** A Uint8Array viewed as N×C×S×S without copying; the caller keeps the array alive. */
-torch::Tensor imagesView(const Napi::Object& options, const NetworkSpec& spec, int64_t count);
+/**
+ * `options.images` (a Uint8Array, read once) copied into an N×C×S×S tensor libtorch owns:
+ * JS may transfer, collect or overwrite its array while the trial trains.
+ */
+torch::Tensor ownedImages(const Napi::Object& options, const NetworkSpec& spec, int64_t count);
 
 /** An Int32Array copied into an int64 tensor. */
 torch::Tensor integers(const Napi::Object& options, const char* key);

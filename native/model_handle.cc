@@ -7,6 +7,7 @@
 #include "js_options.h"
 #include "js_results.h"
 #include "js_weights.h"
+#include "memory_release.h"
 #include "normalisation.h"
 #include "state_dict.h"
 
@@ -14,8 +15,16 @@ namespace fer::js {
 
 namespace {
 // The only way to make a Model is loadCheckpoint: the constructor takes an External that
-// JS code cannot forge.
+// JS code cannot forge, tagged so that an External from elsewhere is refused, not reinterpreted.
 using Pending = std::shared_ptr<const Checkpoint>;
+constexpr napi_type_tag kPendingCheckpoint = {0x6665722d67612d6dULL, 0x6f64656c2d763100ULL};
+
+int64_t networkBytes(const Network& network) {
+  int64_t bytes = 0;
+  for (const auto& tensor : network.parameters()) bytes += static_cast<int64_t>(tensor.nbytes());
+  for (const auto& tensor : network.buffers()) bytes += static_cast<int64_t>(tensor.nbytes());
+  return bytes;
+}
 
 // Images per forward pass in predict: memory stays flat however many images are asked for.
 constexpr int64_t kPredictBatch = 64;
@@ -26,46 +35,76 @@ Napi::Function Model::define(Napi::Env env) {
       DefineClass(env, "Model",
                   {InstanceAccessor<&Model::spec>("spec"), InstanceAccessor<&Model::metadata>("metadata"),
                    InstanceAccessor<&Model::normalisation>("normalisation"), InstanceMethod<&Model::predict>("predict"),
-                   InstanceMethod<&Model::logits>("logits"), InstanceMethod<&Model::stateDict>("stateDict")});
+                   InstanceMethod<&Model::logits>("logits"), InstanceMethod<&Model::stateDict>("stateDict"),
+                   InstanceMethod<&Model::dispose>("dispose")});
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(constructor)));
   return constructor;
 }
 
 Napi::Object Model::wrap(Napi::Env env, std::shared_ptr<const Checkpoint> checkpoint) {
   Pending pending = std::move(checkpoint);
-  return env.GetInstanceData<Napi::FunctionReference>()->New({Napi::External<Pending>::New(env, &pending)});
+  Napi::External<Pending> external = Napi::External<Pending>::New(env, &pending);
+  external.TypeTag(&kPendingCheckpoint);
+  return env.GetInstanceData<Napi::FunctionReference>()->New({external});
 }
 
 Model::Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal()) {
+  if (info.Length() != 1 || !info[0].IsExternal() ||
+      !info[0].As<Napi::External<Pending>>().CheckTypeTag(&kPendingCheckpoint)) {
     throw Napi::TypeError::New(info.Env(), "Model cannot be constructed directly; use loadCheckpoint(path)");
   }
   checkpoint_ = *info[0].As<Napi::External<Pending>>().Data();
+  reportedBytes_ = networkBytes(*checkpoint_->network);
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), reportedBytes_);
 }
 
-Napi::Value Model::spec(const Napi::CallbackInfo& info) { return toJs(info.Env(), checkpoint_->spec); }
+void Model::Finalize(Napi::BasicEnv env) { release(env); }
+
+void Model::release(Napi::BasicEnv env) {
+  checkpoint_.reset();
+  if (reportedBytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(env, -reportedBytes_);
+  reportedBytes_ = 0;
+}
+
+const Checkpoint& Model::live() const {
+  if (!checkpoint_) throw std::logic_error("model was disposed");
+  return *checkpoint_;
+}
+
+Napi::Value Model::dispose(const Napi::CallbackInfo& info) {
+  release(info.Env());
+  returnFreedMemoryToSystem();
+  return info.Env().Undefined();
+}
+
+Napi::Value Model::spec(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return toJs(info.Env(), live().spec); });
+}
 
 Napi::Value Model::metadata(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), checkpoint_->metadata);
+  return guarded(info.Env(), [&]() -> Napi::Value { return Napi::String::New(info.Env(), live().metadata); });
 }
 
 Napi::Value Model::normalisation(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  Napi::Array mean = Napi::Array::New(env), std = Napi::Array::New(env);
-  for (size_t c = 0; c < checkpoint_->mean.size(); ++c) {
-    mean.Set(static_cast<uint32_t>(c), checkpoint_->mean[c]);
-    std.Set(static_cast<uint32_t>(c), checkpoint_->std[c]);
-  }
-  o.Set("mean", mean);
-  o.Set("std", std);
-  return o;
+  return guarded(env, [&]() -> Napi::Value {
+    const Checkpoint& checkpoint = live();
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Array mean = Napi::Array::New(env), std = Napi::Array::New(env);
+    for (size_t c = 0; c < checkpoint.mean.size(); ++c) {
+      mean.Set(static_cast<uint32_t>(c), checkpoint.mean[c]);
+      std.Set(static_cast<uint32_t>(c), checkpoint.std[c]);
+    }
+    o.Set("mean", mean);
+    o.Set("std", std);
+    return o;
+  });
 }
 
 Napi::Value Model::predict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    const NetworkSpec& spec = checkpoint_->spec;
+    const NetworkSpec& spec = live().spec;
     if (info.Length() < 1 || !info[0].IsTypedArray() ||
         info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       throw std::invalid_argument("predict(images) needs a Uint8Array of N×C×S×S pixels");
@@ -106,7 +145,7 @@ Napi::Value Model::predict(const Napi::CallbackInfo& info) {
 Napi::Value Model::logits(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    const NetworkSpec& spec = checkpoint_->spec;
+    const NetworkSpec& spec = live().spec;
     if (info.Length() < 1 || !info[0].IsTypedArray() ||
         info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
       throw std::invalid_argument("logits(input) needs a Float32Array of N×C×S×S values");
@@ -137,6 +176,7 @@ Napi::Value Model::logits(const Napi::CallbackInfo& info) {
 Napi::Value Model::stateDict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
+    live();
     std::shared_ptr<const Checkpoint> checkpoint = checkpoint_;
     return runAsync<NamedTensors>(
         env, [checkpoint]() { return networkStateDict(*checkpoint->network); },

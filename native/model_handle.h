@@ -1,5 +1,8 @@
 #pragma once
 // A checkpoint loaded into memory, for inference from JS: loadCheckpoint(path) → Model.
+// Its weights are native memory V8 cannot see, so their size is reported to V8 (which then
+// collects dropped models in time), and dispose() frees them at once.
+#include <cstdint>
 #include <memory>
 
 #include <napi.h>
@@ -15,8 +18,15 @@ class Model : public Napi::ObjectWrap<Model> {
   static Napi::Object wrap(Napi::Env env, std::shared_ptr<const Checkpoint> checkpoint);
 
   explicit Model(const Napi::CallbackInfo& info);
+  void Finalize(Napi::BasicEnv env) override;
 
  private:
+  /** The checkpoint, or a "model was disposed" error. */
+  const Checkpoint& live() const;
+  /** Gives the network back now; later calls fail. Safe to call twice; predictions in flight finish first. */
+  Napi::Value dispose(const Napi::CallbackInfo& info);
+  void release(Napi::BasicEnv env);
+
   Napi::Value spec(const Napi::CallbackInfo& info);
   Napi::Value metadata(const Napi::CallbackInfo& info);
   Napi::Value normalisation(const Napi::CallbackInfo& info);
@@ -28,6 +38,7 @@ class Model : public Napi::ObjectWrap<Model> {
   Napi::Value stateDict(const Napi::CallbackInfo& info);
 
   std::shared_ptr<const Checkpoint> checkpoint_;
+  int64_t reportedBytes_ = 0;  // told to V8 as external memory, until released
 };
 
 Napi::Value loadCheckpoint(const Napi::CallbackInfo& info);

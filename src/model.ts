@@ -33,7 +33,7 @@ export class TrainedModel {
   }
 
   /** Parameters and buffers in torchvision's names. */
-  stateDict(): Promise<NamedWeights> {
+  async stateDict(): Promise<NamedWeights> {
     return this.model.stateDict();
   }
 
@@ -48,8 +48,9 @@ export class TrainedModel {
 
   /** What the trainer's caller stored beside the weights (class names, data set, …). */
   get metadata(): Record<string, unknown> {
+    const metadata = this.model.metadata;
     try {
-      return JSON.parse(this.model.metadata) as Record<string, unknown>;
+      return JSON.parse(metadata) as Record<string, unknown>;
     } catch {
       return {};
     }
@@ -57,6 +58,14 @@ export class TrainedModel {
 
   get normalisation(): { mean: number[]; std: number[] } {
     return this.model.normalisation;
+  }
+
+  /**
+   * Frees the network now instead of whenever the garbage collector gets to it; predictions
+   * already running finish first. Any later use throws "model was disposed". Calling it twice is harmless.
+   */
+  dispose(): void {
+    this.model.dispose();
   }
 
   /** Class probabilities, one row per image of `images` (uint8 N×C×S×S at the model's shape). */

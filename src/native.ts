@@ -188,6 +188,8 @@ export interface NativeModel {
   /** Raw logits of inputs already normalised (Float32Array N×C×S×S). */
   logits(input: Float32Array): Promise<Float32Array>;
   stateDict(): Promise<NamedWeights>;
+  /** Frees the network at once; later use throws "model was disposed". */
+  dispose(): void;
 }
 
 export interface NativeBinding {

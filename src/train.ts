@@ -4,7 +4,7 @@ import { native } from './native';
 import type { LoopSettings, NetworkSpec, OptimizerSettings, TrainProgress, TrainResult } from './native';
 
 export interface TrainingData {
-  /** uint8 pixels, N×C×S×S, channel-major per image (a Buffer works). Used in place, not copied. */
+  /** uint8 pixels, N×C×S×S, channel-major per image (a Buffer works). Copied once when training starts. */
   images: Uint8Array;
   /** Class index of each image, 0…classes−1. */
   labels: ArrayLike<number>;

@@ -15,7 +15,7 @@ import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { rungClaimSubject } from '../store/store';
 import { claimAndTrain, trainOnce } from '../store/train-once';
 import { keyOfTrial } from '../trial-key';
-import { describeTrial, splitsFor, trainFold, weightsOf, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
+import { describeTrial, placedThreads, splitsFor, trainFold, weightsOf, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
 
 export interface RungOutcome {
   key: string;
@@ -98,7 +98,7 @@ async function trainFoldsUntil(
   // Seconds count every rung that led here, so a continued trial's time is its whole training's.
   const earlier = resumedFrom > 0 ? (store.findRung(key, resumedFrom)?.seconds ?? 0) : 0;
   const record: TrialRecord = {
-    ...describeTrial(key, packed, settings, weightsSha256, placement),
+    ...describeTrial(key, packed, settings, weightsSha256, placement, placedThreads(placement)),
     fitness: meanAccuracy(folds),
     diverged: folds.some((r) => r.diverged),
     result: { folds },
@@ -126,7 +126,7 @@ export async function runTrialToRung(
 ): Promise<RungOutcome> {
   if (control.trainer) throw new Error('training to a rung runs here, not on a queue');
   const weightsSha256 = settings.weightsFile ? (await weightsOf(settings.weightsFile)).sha256 : null;
-  const key = keyOfTrial(packed, settings, weightsSha256);
+  const key = keyOfTrial(packed, settings, weightsSha256, placedThreads(placement));
   const folds = splitsFor(packed, settings).length;
   const waitOptions = {
     signal: control.signal,
