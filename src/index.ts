@@ -44,6 +44,8 @@ export { DEFAULT_OPERATORS, OPERATOR_SET_NAMES } from './ga/operator-sets';
 export type { OperatorSetName } from './ga/operator-sets';
 export { keyOfTrial, TRAINER_VERSION } from './trial-key';
 export { TableFitness, readFitnessTable } from './ga/fitness-table';
+export { randomSearch, randomSearchDraws } from './ga/random-search';
+export type { RandomSearchOptions, RandomSearchResult } from './ga/random-search';
 export { runTrial, TrainingFitness, trialKey, TRIAL_DEFAULTS } from './trials';
 export type { TrialSettings, TrialOutcome } from './trials';
 export { Store } from './store/store';

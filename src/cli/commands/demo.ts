@@ -44,11 +44,12 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       .option('seed', { requiresArg: true, default: DEMO_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
       .option('cache', { type: 'string', requiresArg: true, describe: 'cache folder (default .fer-ga-cache)' })
       .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
-      .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) }) as never,
+      .option('threads', { requiresArg: true, default: DEMO_DEFAULTS.threads, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
     await checkTrainingInputs(args, [args.model]);
-    const halving = halvingOf(args, args.epochs);
+    // The demo's first rung: after one epoch every cell is still at chance, after two the learners stand out.
+    const halving = halvingOf({ ...args, 'min-epochs': args['min-epochs'] ?? Math.min(DEMO_DEFAULTS.minEpochs, args.epochs) }, args.epochs);
     let preparing: Progress | undefined;
     let training: Progress | undefined;
     const say = (line: string) => {
