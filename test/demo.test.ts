@@ -44,6 +44,6 @@ describe('fer-ga demo', () => {
     expect(second.ga.trainings).toBe(0);
     expect(second.grid).toEqual((first.grid as Array<Record<string, unknown>>).map((r) => ({ ...r, cached: true, epochsTrained: 0 })));
     expect(second.gaTrainings).toBe(first.gaTrainings);
-    expect(second.gridBest).toMatchObject({ ...(first.gridBest as object), cached: true });
+    expect(second.gridBest).toMatchObject({ ...(first.gridBest as object), cached: true, epochsTrained: 0 });
   });
 });
