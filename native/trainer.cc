@@ -138,7 +138,7 @@ class Trial {
     double trainingSeconds = 0;
     int64_t imagesTrained = 0;
     Evaluation last;
-    const int64_t lastEpoch = config_.untilEpoch > 0 ? config_.untilEpoch : config_.epochs;
+    const int64_t lastEpoch = lastEpochOfCall();
     for (int64_t epoch = resumedFrom_ + 1; epoch <= lastEpoch; ++epoch) {
       const auto epochStart = Clock::now();
       EpochRecord record;
@@ -193,6 +193,9 @@ class Trial {
     }
   }
 
+  /** Where this call stops: `untilEpoch` when set, else the end of the schedule. */
+  int64_t lastEpochOfCall() const { return config_.untilEpoch > 0 ? config_.untilEpoch : config_.epochs; }
+
   std::string identity() const {
     return trainingIdentity(config_, data_, device_, channelsLast_, foreachOptimizer_);
   }
@@ -200,7 +203,7 @@ class Trial {
   /** Picks up where a saved state stopped: weights, optimizer, random stream and history. */
   void resume() {
     TrainingState state = loadTrainingState(config_.resumeStatePath, identity(), *network_, *optimizer_, device_);
-    const int64_t lastEpoch = config_.untilEpoch > 0 ? config_.untilEpoch : config_.epochs;
+    const int64_t lastEpoch = lastEpochOfCall();
     if (state.epoch >= lastEpoch) {
       throw std::invalid_argument("training state " + config_.resumeStatePath + " is already at epoch " +
                                   std::to_string(state.epoch) + ", not before epoch " + std::to_string(lastEpoch));

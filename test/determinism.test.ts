@@ -4,11 +4,10 @@
  */
 import { describeNetwork, trainNetwork } from '../src';
 import type { EpochRecord, TrainNetworkOptions } from '../src';
-import { makePatterns, PATTERN_CLASSES, range } from './helpers/patterns';
+import { PATTERN_CLASSES, patternData } from './helpers/patterns';
 
 const SIZE = 16;
-const patterns = makePatterns(48, SIZE, 11);
-const data = { images: patterns.images, labels: patterns.labels, trainIndices: range(0, 32), validationIndices: range(32, 48) };
+const data = patternData(48, SIZE, 11, 32);
 // GoogLeNet draws dropout masks every batch: the draws two trials could take from each other.
 const base: TrainNetworkOptions = {
   model: 'googlenet',

@@ -5,11 +5,10 @@ import path from 'path';
 
 import { TrainedModel, trainNetwork } from '../src';
 import type { NamedWeights, TrainNetworkOptions } from '../src';
-import { makePatterns, PATTERN_CLASSES, range } from './helpers/patterns';
+import { PATTERN_CLASSES, patternData } from './helpers/patterns';
 
 const SIZE = 16;
-const patterns = makePatterns(24, SIZE, 5);
-const data = { images: patterns.images, labels: patterns.labels, trainIndices: range(0, 16), validationIndices: range(16, 24) };
+const data = patternData(24, SIZE, 5, 16);
 const base: TrainNetworkOptions = {
   model: 'googlenet',
   classes: PATTERN_CLASSES,

@@ -9,11 +9,10 @@ import path from 'path';
 
 import { TrainedModel, trainNetwork } from '../src';
 import type { OptimizerName, TrainNetworkOptions, TrainResult } from '../src';
-import { makePatterns, PATTERN_CLASSES, range } from './helpers/patterns';
+import { PATTERN_CLASSES, patternData } from './helpers/patterns';
 
 const SIZE = 16;
-const patterns = makePatterns(48, SIZE, 11);
-const data = { images: patterns.images, labels: patterns.labels, trainIndices: range(0, 32), validationIndices: range(32, 48) };
+const data = patternData(48, SIZE, 11, 32);
 const base: TrainNetworkOptions = {
   model: 'googlenet',
   classes: PATTERN_CLASSES,

@@ -52,3 +52,9 @@ export function makePatterns(count: number, size: number, seed: number): Pattern
 export function range(from: number, to: number): Int32Array {
   return Int32Array.from({ length: to - from }, (_, i) => from + i);
 }
+
+/** A pattern set as training data: the first `trainCount` images train, the rest validate. */
+export function patternData(count: number, size: number, seed: number, trainCount: number) {
+  const patterns = makePatterns(count, size, seed);
+  return { images: patterns.images, labels: patterns.labels, trainIndices: range(0, trainCount), validationIndices: range(trainCount, count) };
+}
