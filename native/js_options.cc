@@ -36,7 +36,7 @@ bool absent(const Napi::Value& value) { return value.IsUndefined() || value.IsNu
 const std::vector<std::string>& trainingOptionNames() {
   static const std::vector<std::string> names = {
       "model", "classes", "channels", "size", "activation", "activationParameter", "auxLogits", "firstKernel",
-      "optimizer", "learningRate", "weightDecay", "momentum", "alpha", "beta1", "beta2", "epsilon",
+      "optimizer", "learningRate", "learningRateSchedule", "weightDecay", "momentum", "alpha", "beta1", "beta2", "epsilon",
       "augment", "cropPadding", "flip", "batchSize", "epochs", "seed", "device", "threads", "progressEveryBatches",
       "checkpoint", "checkpointMetadata", "amp", "channelsLast", "foreachOptimizer", "residentData",
       "initialWeights", "partialWeights", "weightsSource", "freezeEpochs", "untilEpoch", "resumeState", "saveState",
@@ -153,6 +153,7 @@ TrainConfig trainConfig(const Napi::Object& options) {
   refuseUnusedHyperparameters(options, o.kind);
   o.learningRate = optionalNumber(options, "learningRate", o.learningRate);
   o.weightDecay = optionalNumber(options, "weightDecay", o.weightDecay);
+  config.learningRateSchedule = parseLearningRateSchedule(optionalString(options, "learningRateSchedule", "constant"));
   o.momentum = optionalNumber(options, "momentum", o.momentum);
   o.alpha = optionalNumber(options, "alpha", o.alpha);
   o.beta1 = optionalNumber(options, "beta1", o.beta1);

@@ -29,6 +29,7 @@ Napi::Object settingsToJs(Napi::Env env, const TrainConfig& config) {
   const OptimizerSpec& opt = config.optimizer;
   o.Set("optimizer", optimizerName(opt.kind));
   o.Set("learningRate", opt.learningRate);
+  o.Set("learningRateSchedule", learningRateScheduleName(config.learningRateSchedule));
   o.Set("weightDecay", opt.weightDecay);
   o.Set("momentum", opt.momentum);
   o.Set("alpha", opt.alpha);

@@ -80,6 +80,10 @@ std::string trainingIdentity(const TrainConfig& c, const TrainData& data, const 
       << " weights=" << c.initialWeights.size() << " device=" << device.type() << " channelsLast=" << channelsLast
       << " foreach=" << foreachOptimizer << " images=" << data.images.size(0) << " train=" << data.trainIndices.numel()
       << " validation=" << data.validationIndices.numel() << " split=" << indexSum;
+  // Only a scheduled rate is named, so states saved before schedules existed keep their identity.
+  if (c.learningRateSchedule != LearningRateSchedule::Constant) {
+    out << " schedule=" << learningRateScheduleName(c.learningRateSchedule);
+  }
   return out.str();
 }
 
@@ -278,6 +282,11 @@ class Trial {
       // backward then writes them fresh.
       network_->zero_grad(/*set_to_none=*/true);
       loss.backward();
+      if (config_.learningRateSchedule != LearningRateSchedule::Constant) {
+        const int64_t step = (epoch - 1) * batches + b;
+        setLearningRate(*optimizer_, scheduledLearningRate(config_.learningRateSchedule, config_.optimizer.learningRate,
+                                                           step, config_.epochs * batches));
+      }
       optimizer_->step();
 
       const int64_t n = to - from;

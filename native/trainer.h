@@ -12,6 +12,7 @@
 #include <torch/types.h>
 
 #include "augment.h"
+#include "lr_schedule.h"
 #include "network.h"
 #include "optimizer.h"
 #include "state_dict.h"
@@ -21,6 +22,7 @@ namespace fer {
 struct TrainConfig {
   NetworkSpec network;
   OptimizerSpec optimizer;
+  LearningRateSchedule learningRateSchedule = LearningRateSchedule::Constant;
   AugmentSpec augment;
   int64_t batchSize = 128;
   int64_t epochs = 50;

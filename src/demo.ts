@@ -13,14 +13,14 @@ import { runEvolution, type EvolveResult } from './ga/evolve';
 import { PAPER_GENOME } from './ga/genome';
 import { DEFAULT_OPERATORS } from './ga/operator-sets';
 import { runGrid, type GridRow } from './grid';
-import type { ActivationName, ModelName, OptimizerName } from './names';
+import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
 import { collectReport } from './report/collect';
 import { renderReport, writeReportFile } from './report/render';
 import { withRunOwnership } from './store/run-ownership';
 import { Store } from './store/store';
 import { RungTrainingFitness } from './fidelity/rung-fitness';
 import type { HalvingSettings } from './ga/halving';
-import { TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
+import { scheduleSetting, TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
 
 export const DEMO_ACTIVATIONS: ActivationName[] = ['relu', 'leaky-relu', 'clipped-relu'];
 export const DEMO_OPTIMIZERS: OptimizerName[] = ['sgdm', 'rmsprop', 'adam'];
@@ -33,6 +33,7 @@ export interface DemoOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  learningRateSchedule: LearningRateScheduleName;
   population: number;
   generations: number;
   seed: number;
@@ -63,6 +64,7 @@ export const DEMO_DEFAULTS = {
   epochs: 6,
   batchSize: 16,
   learningRate: 1e-4,
+  learningRateSchedule: 'constant' as LearningRateScheduleName,
   population: 6,
   generations: 5,
   seed: 1,
@@ -110,6 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     epochs: options.epochs,
     batchSize: options.batchSize,
     learningRate: options.learningRate,
+    ...scheduleSetting(options.learningRateSchedule),
     seed: options.seed,
   };
   const cells = DEMO_ACTIVATIONS.length * DEMO_OPTIMIZERS.length;

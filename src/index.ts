@@ -1,8 +1,8 @@
 /** fer-ga as a library: networks, training, data sets, the GA and its store. */
 import { Store } from './store/store';
 
-export { MODELS, ACTIVATIONS, OPTIMIZERS } from './names';
-export type { ModelName, ActivationName, OptimizerName } from './names';
+export { MODELS, ACTIVATIONS, OPTIMIZERS, LEARNING_RATE_SCHEDULES } from './names';
+export type { ModelName, ActivationName, OptimizerName, LearningRateScheduleName } from './names';
 export { trainNetwork } from './train';
 export type { TrainingData, TrainNetworkOptions, TrainControl } from './train';
 export { describeNetwork, summariseModels, minimumSize } from './networks';

@@ -8,3 +8,6 @@ export type ActivationName = (typeof ACTIVATIONS)[number];
 
 export const OPTIMIZERS = ['sgdm', 'rmsprop', 'adam', 'adamw', 'amsgrad', 'adagrad'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
+/** constant: the paper's; cosine: half a cosine from the rate towards 0 over the whole schedule. */
+export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
+export type LearningRateScheduleName = (typeof LEARNING_RATE_SCHEDULES)[number];

@@ -5,7 +5,7 @@
 import fs from 'fs';
 import path from 'path';
 
-import type { ActivationName, ModelName, OptimizerName } from './names';
+import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
 
 export interface NetworkSpec {
   model: ModelName;
@@ -40,6 +40,8 @@ export interface NetworkDescription {
 export interface OptimizerSettings {
   optimizer?: OptimizerName;
   learningRate?: number;
+  /** Over the whole `epochs` (a call stopping at `untilEpoch` follows the same rates); default constant. */
+  learningRateSchedule?: LearningRateScheduleName;
   weightDecay?: number;
   momentum?: number;
   alpha?: number;

@@ -60,6 +60,8 @@ export function keyedSettings(
     folds: settings.folds,
     freezeEpochs: fromWeights && (settings.freezeEpochs ?? 0) > 0 ? settings.freezeEpochs : null,
     learningRate: settings.learningRate,
+    // Only a scheduled rate is written, so every trial keyed before schedules keeps its key.
+    ...(settings.learningRateSchedule && settings.learningRateSchedule !== 'constant' ? { learningRateSchedule: settings.learningRateSchedule } : {}),
     model: settings.model,
     optimizer: settings.optimizer,
     partialWeights: fromWeights ? settings.partialWeights === true : null,

@@ -8,7 +8,7 @@ import type { PackedDataset } from './data/cache';
 import { holdOutSplit, kFoldSplits, type Split } from './data/splits';
 import type { FitnessResult, FitnessSource } from './ga/evolve';
 import type { Genes } from './ga/genome';
-import type { ActivationName, ModelName, OptimizerName } from './names';
+import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
 import type { TrainResult } from './native';
 import { isTrialFailedError } from './queue/trial-failed';
 import { describeHolder } from './store/claims';
@@ -27,6 +27,8 @@ export interface TrialSettings {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** How the rate moves over the whole schedule; absent: constant (the paper's). */
+  learningRateSchedule?: LearningRateScheduleName;
   weightDecay: number;
   augment: boolean;
   seed: number;
@@ -46,6 +48,11 @@ export interface TrialSettings {
   partialWeights?: boolean;
   /** With weightsFile: feature layers frozen for the first N epochs. */
   freezeEpochs?: number;
+}
+
+/** A constant rate is left out of the settings, as every trial before schedules was saved. */
+export function scheduleSetting(schedule: LearningRateScheduleName): Pick<TrialSettings, 'learningRateSchedule'> {
+  return schedule === 'constant' ? {} : { learningRateSchedule: schedule };
 }
 
 /** Where a trial runs: the device stays out of the key, a CPU trial's thread count is in it (see trial-key.ts). */
@@ -216,6 +223,7 @@ export async function trainFold(
       activation: settings.activation,
       optimizer: settings.optimizer,
       learningRate: settings.learningRate,
+      learningRateSchedule: settings.learningRateSchedule,
       weightDecay: settings.weightDecay,
       epochs: settings.epochs,
       batchSize: settings.batchSize,

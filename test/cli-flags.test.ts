@@ -73,6 +73,28 @@ describe('the data-set flags', () => {
   });
 });
 
+describe('--lr-schedule', () => {
+  test('cosine is another trial and says so in its settings; constant keeps the keys trials had before schedules', () => {
+    const constant = JSON.parse(run('train', ...data, '--model', 'resnet50', '--json').stdout) as { key: string; settings: Record<string, unknown> };
+    const explicit = JSON.parse(run('train', ...data, '--model', 'resnet50', '--lr-schedule', 'constant', '--json').stdout) as { key: string; cached: boolean };
+    const cosine = run('train', ...data, '--model', 'resnet50', '--lr-schedule', 'cosine', '--json');
+    expect(cosine.code).toBe(0);
+    const trial = JSON.parse(cosine.stdout) as { key: string; settings: Record<string, unknown> };
+    expect(explicit).toMatchObject({ key: constant.key, cached: true });
+    expect(constant.settings).not.toHaveProperty('learningRateSchedule');
+    expect(trial.settings.learningRateSchedule).toBe('cosine');
+    expect(trial.key).not.toBe(constant.key);
+  });
+
+  test('an unknown schedule is one line from every command that trains', () => {
+    for (const command of ['train', 'grid', 'evolve', 'demo']) {
+      const result = run(command, '--lr-schedule', 'step', ...(command === 'demo' ? ['--out', path.join(tmp, 'never')] : ['--db', path.join(tmp, 'never.db')]));
+      expect(result.stderr).toBe("fer-ga: --lr-schedule must be one of constant, cosine (got 'step')\n");
+      expect(result.code).toBe(2);
+    }
+  });
+});
+
 describe('--parallel', () => {
   test('train refuses it: one trial cannot run side by side with itself', () => {
     const result = run('train', ...data, '--parallel', '2');

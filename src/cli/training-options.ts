@@ -3,14 +3,14 @@ import fs from 'fs';
 import path from 'path';
 import type { Argv } from 'yargs';
 
-import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../names';
+import { ACTIVATIONS, LEARNING_RATE_SCHEDULES, MODELS, OPTIMIZERS, type ActivationName, type LearningRateScheduleName, type ModelName, type OptimizerName } from '../names';
 import { native } from '../native';
 import { slotPlacements } from '../parallel';
 import { minimumSize } from '../networks';
 import { UsageError } from '../errors';
 import { checkQueueUrl, probeQueue } from '../queue/connection';
 import { QueueTrainer } from '../queue/queue-trainer';
-import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
+import { scheduleSetting, TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { choiceFlag, integerFlag, numberFlag, writingFlag } from './arguments';
 import { withDatasetOptions, type DatasetArguments } from './dataset-options';
 import type { GlobalArguments } from './main';
@@ -23,6 +23,7 @@ export interface TrainingArguments extends GlobalArguments, DatasetArguments {
   epochs: number;
   'batch-size': number;
   lr: number;
+  'lr-schedule': LearningRateScheduleName;
   'weight-decay': number;
   augment: boolean;
   'first-kernel': number;
@@ -51,6 +52,7 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('epochs', { requiresArg: true, default: TRIAL_DEFAULTS.epochs, describe: 'epochs a trial', coerce: integerFlag('epochs', 1, 100000) })
     .option('batch-size', { requiresArg: true, default: TRIAL_DEFAULTS.batchSize, describe: 'mini-batch', coerce: integerFlag('batch-size', 2, 65536) })
     .option('lr', { requiresArg: true, default: TRIAL_DEFAULTS.learningRate, describe: 'learning rate', coerce: numberFlag('lr', 0, 1e11) })
+    .option('lr-schedule', lrScheduleFlag())
     .option('weight-decay', { requiresArg: true, default: TRIAL_DEFAULTS.weightDecay, describe: 'L2 weight decay', coerce: numberFlag('weight-decay', 0, 1, true) })
     .option('augment', { type: 'boolean', default: TRIAL_DEFAULTS.augment, describe: 'random crop and flip (--no-augment: off)' })
     .option('first-kernel', { requiresArg: true, default: 0, describe: 'first convolution kernel, odd 1-15 (0: the network’s own)', coerce: integerFlag('first-kernel', 0, 15) })
@@ -87,6 +89,16 @@ export async function withQueueTrainer<T>(args: Pick<TrainingArguments, 'queue'>
 /** For the commands that train several trials (grid, evolve); `train` refuses the flag. */
 export function withParallelOption<T>(yargs: Argv<T>) {
   return yargs.option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once: on one GPU together, or one per GPU', coerce: integerFlag('parallel', 1, 64) });
+}
+
+/** `--lr-schedule`: over the whole `--epochs`, so a trial continued from a rung follows the same rates. */
+export function lrScheduleFlag() {
+  return {
+    requiresArg: true,
+    default: 'constant' as LearningRateScheduleName,
+    describe: 'learning rate over the epochs: constant (the paper) or cosine (half a cosine down to 0)',
+    coerce: choiceFlag('lr-schedule', LEARNING_RATE_SCHEDULES),
+  } as const;
 }
 
 export function modelFlag(name = 'model') {
@@ -126,6 +138,7 @@ export function trialSettings(args: TrainingArguments, choice: { model: ModelNam
     epochs: args.epochs,
     batchSize: args['batch-size'],
     learningRate: args.lr,
+    ...scheduleSetting(args['lr-schedule']),
     weightDecay: args['weight-decay'],
     augment: args.augment,
     firstKernel: args['first-kernel'],

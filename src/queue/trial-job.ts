@@ -6,7 +6,7 @@
  * data set and weights it actually has and refuses the job when they differ, so it never
  * trains on other data.
  */
-import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../names';
+import { ACTIVATIONS, LEARNING_RATE_SCHEDULES, MODELS, OPTIMIZERS } from '../names';
 import type { TrialRecord } from '../store/store';
 import type { TrialSettings } from '../trials';
 
@@ -122,7 +122,7 @@ function hash(value: unknown, field: string): string {
 
 const SETTINGS_FIELDS = [
   'model', 'activation', 'optimizer', 'epochs', 'batchSize', 'learningRate', 'weightDecay', 'augment', 'seed',
-  'firstKernel', 'folds', 'validationFraction', 'amp', 'partialWeights', 'freezeEpochs',
+  'firstKernel', 'folds', 'validationFraction', 'amp', 'partialWeights', 'freezeEpochs', 'learningRateSchedule',
 ] as const;
 
 /** The job, checked; an `InvalidTrialJob` error naming the first bad field otherwise. */
@@ -154,6 +154,7 @@ export function validateTrialJob(data: unknown): TrialJob {
     amp: boolean(s.amp, 'settings.amp'),
     ...(s.partialWeights !== undefined ? { partialWeights: boolean(s.partialWeights, 'settings.partialWeights') } : {}),
     ...(s.freezeEpochs !== undefined ? { freezeEpochs: integer(s.freezeEpochs, 'settings.freezeEpochs', 0, 100000) } : {}),
+    ...(s.learningRateSchedule !== undefined ? { learningRateSchedule: oneOf(s.learningRateSchedule, 'settings.learningRateSchedule', LEARNING_RATE_SCHEDULES) } : {}),
   };
   let rung: TrialJobRung | undefined;
   if (job.rung !== undefined) {

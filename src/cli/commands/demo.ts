@@ -3,10 +3,10 @@ import type { CommandModule } from 'yargs';
 
 import { UsageError } from '../../errors';
 import { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS, runDemo } from '../../demo';
-import { MODELS, type ModelName } from '../../names';
+import { MODELS, type LearningRateScheduleName, type ModelName } from '../../names';
 import { progressBar, type Progress } from '../../progress';
 import { choiceFlag, integerFlag, numberFlag } from '../arguments';
-import { checkTrainingInputs } from '../training-options';
+import { checkTrainingInputs, lrScheduleFlag } from '../training-options';
 import { describeCost } from '../../fidelity/rungs';
 import { halvingOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
@@ -20,6 +20,7 @@ interface DemoArguments extends GlobalArguments, FidelityArguments {
   epochs: number;
   'batch-size': number;
   lr: number;
+  'lr-schedule': LearningRateScheduleName;
   population: number;
   generations: number;
   seed: number;
@@ -39,6 +40,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       .option('epochs', { requiresArg: true, default: DEMO_DEFAULTS.epochs, describe: 'epochs a trial', coerce: integerFlag('epochs', 1, 1000) })
       .option('batch-size', { requiresArg: true, default: DEMO_DEFAULTS.batchSize, describe: 'mini-batch', coerce: integerFlag('batch-size', 2, 65536) })
       .option('lr', { requiresArg: true, default: DEMO_DEFAULTS.learningRate, describe: 'learning rate', coerce: numberFlag('lr', 0, 1e11) })
+      .option('lr-schedule', { ...lrScheduleFlag(), default: DEMO_DEFAULTS.learningRateSchedule })
       .option('population', { requiresArg: true, default: DEMO_DEFAULTS.population, describe: 'GA population (even)', coerce: integerFlag('population', 4, 10000) })
       .option('generations', { requiresArg: true, default: DEMO_DEFAULTS.generations, describe: 'GA generations', coerce: integerFlag('generations', 1, 10000) })
       .option('seed', { requiresArg: true, default: DEMO_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
@@ -63,6 +65,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
         epochs: args.epochs,
         batchSize: args['batch-size'],
         learningRate: args.lr,
+        learningRateSchedule: args['lr-schedule'],
         population: args.population,
         generations: args.generations,
         seed: args.seed,
