@@ -15,8 +15,13 @@
 // user would run it. Run after `npm run build:ts`:
 //
 //   node scripts/bench-search.js [--seeds 1,2,3,4,5] [--part cells|extra|both] [--json FILE]
-//     [--size N] [--epochs N] [--extra-size N] [--extra-epochs N] [--extra-population N]
-//     [--extra-generations N] [--min-epochs N] [--threads N] [--parallel N] [--keep DIR]
+//     [--size N] [--epochs N] [--lr X] [--lr-schedule S] [--extra-size N] [--extra-epochs N]
+//     [--extra-population N] [--extra-generations N] [--min-epochs N] [--eta N] [--threads N]
+//     [--parallel N] [--keep DIR]
+//
+// The GA trains one candidate at a time, as the demo's does: with halving, which of two
+// trainings in flight finishes first decides promotions, so a parallel GA's pick depends on
+// the machine's timing. `--parallel` applies to the grid.
 
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -25,6 +30,7 @@ const path = require('path');
 
 const { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS } = require('../dist/demo');
 const { genesByName } = require('../dist/ga/genes');
+const { defaultMinEpochs } = require('../dist/fidelity/rungs');
 const { randomSearch } = require('../dist/ga/random-search');
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
@@ -45,6 +51,7 @@ const cells = {
   epochs: Number(flag('epochs', DEMO_DEFAULTS.epochs)),
   batchSize: Number(flag('batch-size', DEMO_DEFAULTS.batchSize)),
   lr: Number(flag('lr', DEMO_DEFAULTS.learningRate)),
+  schedule: String(flag('lr-schedule', DEMO_DEFAULTS.learningRateSchedule)),
   population: Number(flag('population', DEMO_DEFAULTS.population)),
   generations: Number(flag('generations', DEMO_DEFAULTS.generations)),
 };
@@ -55,8 +62,10 @@ const extra = {
   population: Number(flag('extra-population', 8)),
   generations: Number(flag('extra-generations', 8)),
 };
-// The demo's first rung (after one epoch every trial is still at chance), at most the epochs.
-const minEpochs = Number(flag('min-epochs', DEMO_DEFAULTS.minEpochs));
+const minEpochsFlag = flag('min-epochs', undefined);
+/** The first rung: --min-epochs, else the CLI's default for the schedule (epochs/8 rounded up). */
+const minEpochsFor = (epochs) => Math.min(minEpochsFlag === undefined ? defaultMinEpochs(epochs) : Number(minEpochsFlag), epochs);
+const eta = Number(flag('eta', DEMO_DEFAULTS.eta));
 
 const keep = flag('keep', undefined);
 const tmp = keep ? path.resolve(keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-bench-search-'));
@@ -73,13 +82,13 @@ function fer(args) {
 
 function trainingFlags(settings, seed, db) {
   return ['--dataset', 'synthetic', '--cache', cache, '--db', db, '--size', String(settings.size), '--epochs', String(settings.epochs),
-    '--batch-size', String(settings.batchSize), '--lr', String(settings.lr), '--seed', String(seed), '--threads', threads];
+    '--batch-size', String(settings.batchSize), '--lr', String(settings.lr), '--lr-schedule', settings.schedule, '--seed', String(seed), '--threads', threads];
 }
 
 function evolve(settings, seed, db, genes) {
-  const fidelity = ['--fidelity', 'halving', '--min-epochs', String(Math.min(minEpochs, settings.epochs))];
+  const fidelity = ['--fidelity', 'halving', '--min-epochs', String(minEpochsFor(settings.epochs)), '--eta', String(eta)];
   const result = fer(['evolve', ...trainingFlags(settings, seed, db), '--model', settings.model, '--population', String(settings.population),
-    '--generations', String(settings.generations), '--genes', genes.join(','), '--parallel', parallel, ...fidelity]);
+    '--generations', String(settings.generations), '--genes', genes.join(','), '--parallel', '1', ...fidelity]);
   return { pick: result.best.genes, accuracy: result.best.accuracy, epochsTrained: result.epochsTrained };
 }
 
@@ -163,7 +172,7 @@ async function benchExtra() {
 
 function printCells(c) {
   process.stdout.write(
-    `\n${c.settings.model}, ${c.settings.size} px, ${c.settings.epochs} epochs, batch ${c.settings.batchSize}, lr ${c.settings.lr}; GA ${c.settings.population} × ${c.settings.generations}, --fidelity halving --min-epochs ${Math.min(minEpochs, c.settings.epochs)}\n\n` +
+    `\n${c.settings.model}, ${c.settings.size} px, ${c.settings.epochs} epochs, batch ${c.settings.batchSize}, lr ${c.settings.lr} (${c.settings.schedule}); GA ${c.settings.population} × ${c.settings.generations}, --fidelity halving --min-epochs ${minEpochsFor(c.settings.epochs)} --eta ${eta}\n\n` +
       '| seed | grid best (full length) | GA pick | pick, full length | gap (points) | GA epochs / grid epochs |\n|---:|---|---|---:|---:|---:|\n' +
       c.rows.map((r) => `| ${r.seed} | ${r.gridBestCell} ${pct(r.gridBest)} | ${r.pick} | ${pct(r.pickFullLength)} | ${r.gap.toFixed(2)} | ${r.epochsTrained} / ${c.fullEpochs} (${(r.share * 100).toFixed(0)}%) |`).join('\n') +
       `\n| mean | | | | ${c.meanGap.toFixed(2)} | ${(c.meanShare * 100).toFixed(0)}% |\n`,

@@ -24,7 +24,7 @@ process.stdout.write(`fer-ga: the test suite on Node ${spawnSync(NODE24_BIN, ['-
 // A whole-suite pass leaves out the suites whose subject is the native numerics or a file
 // format (pure computation, the same bits on any Node): the pass is about Node 24 loading
 // and running fer-ga (addons, SQLite, OpenCV, the queue, the CLI), and CI's time is finite.
-const NODE_INDEPENDENT = ['training-state', 'models', 'weights', 'determinism', 'foreach', 'evolve-table'];
+const NODE_INDEPENDENT = ['training-state', 'models', 'weights', 'determinism', 'foreach', 'evolve-table', 'search-quality'];
 const args = process.argv.slice(2);
 const ignore =
   args.length === 0

@@ -19,6 +19,7 @@ import { renderReport, writeReportFile } from './report/render';
 import { withRunOwnership } from './store/run-ownership';
 import { Store } from './store/store';
 import { RungTrainingFitness } from './fidelity/rung-fitness';
+import { DEFAULT_ETA } from './fidelity/rungs';
 import type { HalvingSettings } from './ga/halving';
 import { scheduleSetting, TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
 
@@ -41,6 +42,12 @@ export interface DemoOptions {
   halving?: HalvingSettings;
   cacheDir?: string;
   placement: TrialPlacement;
+  /**
+   * Where the grid's cells train, several at once (default: the one placement). The GA
+   * always trains one candidate at a time: with halving, which training finishes first
+   * decides promotions, and the demo's pick should not depend on the machine's timing.
+   */
+  gridPlacements?: TrialPlacement[];
   signal?: AbortSignal;
   /** Every finished epoch of every trial, and each trial answered from the cache. */
   onProgress?: (done: number, total: number) => void;
@@ -49,28 +56,35 @@ export interface DemoOptions {
 }
 
 /**
- * Defaults chosen on the 2-core development machine: GoogLeNet at 40 px, batch 16, the
- * paper's learning rate (1e-4) for every optimizer, 6 epochs. One libtorch thread a trial:
- * at 40 px GoogLeNet's layers are too small for a second thread to pay, and on a busy
- * machine OpenMP's waiting threads cost more than they give. Each trial then takes about
- * 20 s of one core; Adam and RMSprop pass 55% by epoch 5, SGD-momentum learns slowly at
- * this rate (the paper's finding, not a broken cell). A population of 6 lets the GA see
- * most of the nine cells; with 4 it settled on a runner-up.
+ * Defaults chosen on the 2-core development machine: GoogLeNet at 32 px, batch 16, the
+ * paper's learning rate (1e-4) for every optimizer, falling along half a cosine over 15
+ * epochs. One libtorch thread a trial: at this size GoogLeNet's layers are too small for a
+ * second thread to pay, and two trials side by side (the grid's --parallel 2) use both
+ * cores. Why these:
+ * - Every cell is at chance after one epoch (GoogLeNet from scratch needs about two to
+ *   leave it), so the first halving rung cannot be shorter than 2 epochs; over 15 epochs
+ *   that rung (the default, 15/8 rounded up) costs 2/15 of the grid, leaving room to
+ *   promote and still train under 40% of the grid's epochs.
+ * - A constant rate leaves the last epoch's accuracy swinging by 10-30 points between
+ *   epochs (RMSprop at 1e-4 without decay), so a full-length result was a draw from that
+ *   swing; the cosine's small last steps make it a settled number, and rankings at the
+ *   early rungs then predict the final ones. See BENCHMARKS.md (search quality per cost).
+ * SGD-momentum learns slowly at this rate: the paper's finding, not a broken cell. A
+ * population of 6 lets the GA see most of the nine cells; with 4 it settled on a runner-up.
  */
 export const DEMO_DEFAULTS = {
   out: 'fer-ga-demo',
   model: 'googlenet' as ModelName,
-  size: 40,
-  epochs: 6,
+  size: 32,
+  epochs: 15,
   batchSize: 16,
   learningRate: 1e-4,
-  learningRateSchedule: 'constant' as LearningRateScheduleName,
+  learningRateSchedule: 'cosine' as LearningRateScheduleName,
   population: 6,
   generations: 5,
   seed: 1,
   threads: 1,
-  /** First rung of halving (capped at --epochs): at 1 every trial is still at chance. */
-  minEpochs: 2,
+  eta: DEFAULT_ETA,
 };
 
 export interface DemoResult {
@@ -169,7 +183,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     options.onStage?.(`the ${cells}-cell grid for comparison (the GA's trials come from the cache)`);
     const gridRun = store.createRun('grid', 'synthetic', options.model, { trial: base, demo: true });
     const grid = await withRunOwnership(store, gridRun, () =>
-      runGrid(store, packed, base, { models: [options.model], optimizers: DEMO_OPTIMIZERS, activations: DEMO_ACTIVATIONS }, options.placement, {
+      runGrid(store, packed, base, { models: [options.model], optimizers: DEMO_OPTIMIZERS, activations: DEMO_ACTIVATIONS }, options.gridPlacements ?? options.placement, {
         signal: options.signal,
         onEvent,
         checkpoint: keeper.trialFile,

@@ -1,3 +1,4 @@
+import os from 'os';
 import path from 'path';
 import type { CommandModule } from 'yargs';
 
@@ -12,6 +13,8 @@ import { halvingOf, withFidelityOptions, type FidelityArguments } from '../fidel
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
+import { native } from '../../native';
+import { slotPlacements } from '../../parallel';
 
 interface DemoArguments extends GlobalArguments, FidelityArguments {
   out: string;
@@ -27,6 +30,12 @@ interface DemoArguments extends GlobalArguments, FidelityArguments {
   cache?: string;
   device: string;
   threads: number;
+  parallel: number;
+}
+
+/** Two cells at once where there are two cores: a grid cell's result does not depend on what trains beside it. */
+function demoParallel(): number {
+  return Math.max(1, Math.min(2, os.availableParallelism()));
 }
 
 export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
@@ -46,12 +55,17 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       .option('seed', { requiresArg: true, default: DEMO_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
       .option('cache', { type: 'string', requiresArg: true, describe: 'cache folder (default .fer-ga-cache)' })
       .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
-      .option('threads', { requiresArg: true, default: DEMO_DEFAULTS.threads, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) }) as never,
+      .option('threads', { requiresArg: true, default: DEMO_DEFAULTS.threads, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) })
+      .option('parallel', {
+        requiresArg: true,
+        default: demoParallel(),
+        describe: "grid cells trained at once (the GA trains one candidate at a time, so its pick does not depend on the machine's timing)",
+        coerce: integerFlag('parallel', 1, 64),
+      }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
     await checkTrainingInputs(args, [args.model]);
-    // The demo's first rung: after one epoch every cell is still at chance, after two the learners stand out.
-    const halving = halvingOf({ ...args, 'min-epochs': args['min-epochs'] ?? Math.min(DEMO_DEFAULTS.minEpochs, args.epochs) }, args.epochs);
+    const halving = halvingOf(args, args.epochs);
     let preparing: Progress | undefined;
     let training: Progress | undefined;
     const say = (line: string) => {
@@ -72,6 +86,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
         ...(halving ? { halving } : {}),
         cacheDir: args.cache,
         placement: { device: args.device, threads: args.threads },
+        gridPlacements: slotPlacements({ device: args.device, threads: args.threads }, args.parallel, native().info()),
         signal,
         onStage: (stage) => say(`demo: ${stage}`),
         onPrepare: (done, total) => {
