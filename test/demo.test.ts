@@ -17,7 +17,7 @@ function run(...args: string[]) {
 }
 
 describe('fer-ga demo', () => {
-  // The real demo trains 9 × 6 epochs at 40 px (about 4 minutes); the same path, cut short.
+  // The real demo trains 9 × 15 epochs at 32 px (about 4 minutes); the same path, cut short.
   const quick = ['demo', '--size', '20', '--epochs', '1', '--generations', '2', '--threads', '2'];
 
   test('runs the GA and the 3 × 3 grid on one trial cache, and ends with table, pick, trainings and report', () => {

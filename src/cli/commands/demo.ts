@@ -124,7 +124,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     process.stdout.write(
       `\ngrid's best:  ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%; worst ${(worst.accuracy * 100).toFixed(2)}%)\n` +
         `GA's pick:    ${pick.genes.activation} + ${pick.genes.optimizer} (${(pick.fitness * 100).toFixed(2)}%)` +
-        `${result.pickMatchesGrid ? ' = the grid’s best' : ' (not the grid’s best)'}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
+        `${result.pickMatchesGrid ? ' = the grid’s best' : ` (not the grid’s best: ${((best.accuracy - pick.fitness) * 100).toFixed(2)} points short)`}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
         `GA's cost:    ${result.fidelity}: ${describeCost(result.gaEpochsTrained, result.fullGridEpochs)}\n` +
         `\nreport:     ${shown(result.report)}\n` +
         `results:    ${shown(result.database)}\n` +
