@@ -21,7 +21,8 @@ import { Store } from './store/store';
 import { RungTrainingFitness } from './fidelity/rung-fitness';
 import { DEFAULT_ETA } from './fidelity/rungs';
 import type { HalvingSettings } from './ga/halving';
-import { scheduleSetting, TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
+import { scheduleSetting } from './trial-key';
+import { TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
 
 export const DEMO_ACTIVATIONS: ActivationName[] = ['relu', 'leaky-relu', 'clipped-relu'];
 export const DEMO_OPTIMIZERS: OptimizerName[] = ['sgdm', 'rmsprop', 'adam'];

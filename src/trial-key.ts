@@ -14,6 +14,7 @@ import crypto from 'crypto';
 
 import type { PackedDataset } from './data/cache';
 import type { NativeInfo } from './native';
+import type { LearningRateScheduleName } from './names';
 import type { TrialPlacement, TrialSettings } from './trials';
 
 /**
@@ -40,6 +41,14 @@ export function cpuThreadsOf(placement: TrialPlacement, info: Pick<NativeInfo, '
   return placement.threads > 0 ? placement.threads : Math.max(1, info.cores);
 }
 
+/**
+ * A constant rate is left out of settings and keys, as every trial before schedules was
+ * saved, so those trials keep their keys.
+ */
+export function scheduleSetting(schedule: LearningRateScheduleName): Pick<TrialSettings, 'learningRateSchedule'> {
+  return schedule === 'constant' ? {} : { learningRateSchedule: schedule };
+}
+
 /** The settings a trial's numbers depend on, canonical (fixed field set, sorted, nulls for settings that do nothing). */
 export function keyedSettings(
   settings: TrialSettings,
@@ -60,8 +69,7 @@ export function keyedSettings(
     folds: settings.folds,
     freezeEpochs: fromWeights && (settings.freezeEpochs ?? 0) > 0 ? settings.freezeEpochs : null,
     learningRate: settings.learningRate,
-    // Only a scheduled rate is written, so every trial keyed before schedules keeps its key.
-    ...(settings.learningRateSchedule && settings.learningRateSchedule !== 'constant' ? { learningRateSchedule: settings.learningRateSchedule } : {}),
+    ...scheduleSetting(settings.learningRateSchedule ?? 'constant'),
     model: settings.model,
     optimizer: settings.optimizer,
     partialWeights: fromWeights ? settings.partialWeights === true : null,

@@ -50,11 +50,6 @@ export interface TrialSettings {
   freezeEpochs?: number;
 }
 
-/** A constant rate is left out of the settings, as every trial before schedules was saved. */
-export function scheduleSetting(schedule: LearningRateScheduleName): Pick<TrialSettings, 'learningRateSchedule'> {
-  return schedule === 'constant' ? {} : { learningRateSchedule: schedule };
-}
-
 /** Where a trial runs: the device stays out of the key, a CPU trial's thread count is in it (see trial-key.ts). */
 export interface TrialPlacement {
   device: string;

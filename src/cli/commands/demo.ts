@@ -66,6 +66,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
     await checkTrainingInputs(args, [args.model]);
     const halving = halvingOf(args, args.epochs);
+    const placement = { device: args.device, threads: args.threads };
     let preparing: Progress | undefined;
     let training: Progress | undefined;
     const say = (line: string) => {
@@ -85,8 +86,8 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
         seed: args.seed,
         ...(halving ? { halving } : {}),
         cacheDir: args.cache,
-        placement: { device: args.device, threads: args.threads },
-        gridPlacements: slotPlacements({ device: args.device, threads: args.threads }, args.parallel, native().info()),
+        placement,
+        gridPlacements: slotPlacements(placement, args.parallel, native().info()),
         signal,
         onStage: (stage) => say(`demo: ${stage}`),
         onPrepare: (done, total) => {
