@@ -12,7 +12,7 @@ import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset } from './data/
 import { runEvolution, type EvolveResult } from './ga/evolve';
 import { PAPER_GENOME } from './ga/genome';
 import { DEFAULT_OPERATORS } from './ga/operator-sets';
-import { runGrid, type GridRow } from './grid';
+import { bestGridRow, runGrid, type GridRow } from './grid';
 import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
 import { collectReport } from './report/collect';
 import { renderReport, writeReportFile } from './report/render';
@@ -195,7 +195,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     for (const row of grid) credit(row.activation, row.optimizer);
     store.linkTrials(gridRun, grid.map((r) => ({ key: r.key, trained: !r.cached })));
     store.finishRun(gridRun);
-    const gridBest = grid.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+    const gridBest = bestGridRow(grid);
     const checkpoint = await keeper.keep(packed, { ...base, activation: gridBest.activation, optimizer: gridBest.optimizer }, gridBest.accuracy, options.placement, {
       signal: options.signal,
     });

@@ -61,7 +61,7 @@ export async function runGrid(
   if (statesDir) {
     return runPool(cells, slots.length, async (cell, slot) => {
       const outcome = await runTrialToRung(store, packed, { ...base, ...cell }, base.epochs, slots[slot % slots.length], { ...control, statesDir });
-      const row: GridRow = { ...cell, accuracy: outcome.accuracy, diverged: outcome.diverged, cached: outcome.cached, key: outcome.key, epochs: base.epochs, epochsTrained: outcome.epochsTrained };
+      const row = rowOfOutcome(cell, outcome, outcome.epochsTrained);
       control.onCell?.(row);
       return row;
     });
@@ -83,7 +83,36 @@ export async function runGrid(
   });
 }
 
+/**
+ * The grid's best cell: one that trained beats a failed one, one that did not diverge
+ * beats one that did, (halving) one trained further beats one stopped earlier, then the
+ * most accurate; ties go to the earlier cell.
+ */
+export function bestGridRow(rows: readonly GridRow[]): GridRow {
+  const rank = (row: GridRow) => [row.failed === undefined ? 1 : 0, row.diverged ? 0 : 1, row.epochs, row.accuracy];
+  const better = (a: GridRow, b: GridRow) => {
+    const [x, y] = [rank(a), rank(b)];
+    const at = x.findIndex((v, i) => v !== y[i]);
+    return at >= 0 && y[at] > x[at];
+  };
+  return rows.reduce((a, b) => (better(a, b) ? b : a));
+}
+
 type GridCell = Pick<GridRow, 'model' | 'optimizer' | 'activation'>;
+
+/** A cell's row from its latest outcome (a rung, the full schedule, or a failure). */
+function rowOfOutcome(cell: GridCell, outcome: RungOutcome, epochsTrained: number): GridRow {
+  return {
+    ...cell,
+    accuracy: outcome.accuracy,
+    diverged: outcome.diverged,
+    cached: epochsTrained === 0 && outcome.failed === undefined,
+    key: outcome.key,
+    ...(outcome.failed !== undefined ? { failed: outcome.failed } : {}),
+    epochs: outcome.epochs,
+    epochsTrained,
+  };
+}
 
 /**
  * Every cell a candidate of asynchronous successive halving; ends with the leading cell
@@ -101,18 +130,7 @@ async function runGridByHalving(
   const candidates: AshaCandidate[] = cells.map((_, i) => ({ id: String(i), results: [] }));
   const latest = new Map<number, RungOutcome>();
   const epochsTrained = cells.map(() => 0);
-  const rowOf = (i: number): GridRow => {
-    const outcome = latest.get(i) as RungOutcome;
-    return {
-      ...cells[i],
-      accuracy: outcome.accuracy,
-      diverged: outcome.diverged,
-      cached: epochsTrained[i] === 0,
-      key: outcome.key,
-      epochs: outcome.epochs,
-      epochsTrained: epochsTrained[i],
-    };
-  };
+  const rowOf = (i: number): GridRow => rowOfOutcome(cells[i], latest.get(i) as RungOutcome, epochsTrained[i]);
   await runAsha({
     rungs: rungs.length,
     eta: control.halving.eta,
@@ -126,11 +144,13 @@ async function runGridByHalving(
         ...control,
         statesDir: control.halving.statesDir,
       });
-      latest.set(i, outcome);
+      // A failure does not replace the rung the cell reached before it.
+      if (outcome.failed === undefined || !latest.has(i)) latest.set(i, outcome);
       epochsTrained[i] += outcome.epochsTrained;
-      return { rung: outcome.epochs >= base.epochs ? rungs.length - 1 : job.rung, accuracy: outcome.accuracy };
+      return outcome.failed !== undefined ? { failed: outcome.failed } : { accuracy: outcome.accuracy, diverged: outcome.diverged };
     },
     onResult: (candidate) => control.onCell?.(rowOf(Number(candidate.id))),
+    onFailed: (job) => control.onCell?.(rowOf(Number(job.id))),
   });
   return cells.map((_, i) => rowOf(i));
 }

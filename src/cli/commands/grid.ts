@@ -4,7 +4,7 @@ import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, t
 import { BestCheckpoint } from '../../best-checkpoint';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
-import { runGrid, type GridRow } from '../../grid';
+import { bestGridRow, runGrid, type GridRow } from '../../grid';
 import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../errors';
 import { choiceListFlag } from '../arguments';
@@ -81,7 +81,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         store.finishRun(run);
         return done;
       })));
-      const top = bestRow(rows);
+      const top = bestGridRow(rows);
       if (keeper && top.failed === undefined) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
     } catch (error) {
       if ((error as Error).name === 'AbortError' && run > 0) {
@@ -91,7 +91,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     } finally {
       store.close();
     }
-    const best = bestRow(rows);
+    const best = bestGridRow(rows);
     const failed = rows.filter((r) => r.failed !== undefined);
     const epochsTrained = rows.reduce((sum, r) => sum + r.epochsTrained, 0);
     const fullGridEpochs = rows.length * args.epochs;
@@ -140,13 +140,3 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   },
 };
 
-/** The most accurate cell; one that trained beats a failed one, and (halving) one trained further beats one stopped earlier. */
-function bestRow(rows: GridRow[]): GridRow {
-  const rank = (row: GridRow) => [row.failed === undefined ? 1 : 0, row.epochs, row.accuracy];
-  const better = (a: GridRow, b: GridRow) => {
-    const [x, y] = [rank(a), rank(b)];
-    const at = x.findIndex((v, i) => v !== y[i]);
-    return at >= 0 && y[at] > x[at];
-  };
-  return rows.reduce((a, b) => (better(a, b) ? b : a));
-}
