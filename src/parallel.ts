@@ -9,11 +9,11 @@ import type { TrialPlacement } from './trials';
 /** The placement of each of `parallel` slots, from the user's one placement. */
 export function slotPlacements(base: TrialPlacement, parallel: number, info: Pick<NativeInfo, 'cuda' | 'cores'>): TrialPlacement[] {
   const usesCuda = base.device === 'cuda' || (base.device === 'auto' && info.cuda.available);
-  // CPU threads are shared out so N trials do not oversubscribe the cores.
-  const threads = base.threads > 0 || usesCuda ? base.threads : Math.max(1, Math.floor(info.cores / parallel));
+  // Every slot keeps the user's thread count: a CPU trial's key holds it, so sharing the
+  // cores out by --parallel would make the same trial a different one under another --parallel.
   return Array.from({ length: parallel }, (_, slot) => ({
     device: usesCuda && info.cuda.devices > 1 ? `cuda:${slot % info.cuda.devices}` : base.device,
-    threads,
+    threads: base.threads,
   }));
 }
 

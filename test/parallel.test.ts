@@ -12,10 +12,11 @@ describe('slot placements', () => {
   const cpu = { cuda: { available: false, devices: 0, cudnn: false }, cores: 8 };
   const gpus = (devices: number) => ({ cuda: { available: true, devices, cudnn: true }, cores: 16 });
 
-  test('CPU trials share the cores out instead of each taking all of them', () => {
-    expect(slotPlacements({ device: 'auto', threads: 0 }, 3, cpu)).toEqual(Array(3).fill({ device: 'auto', threads: 2 }));
-    expect(slotPlacements({ device: 'cpu', threads: 0 }, 16, cpu)[0].threads).toBe(1);
+  test("every slot keeps the user's thread count, whatever --parallel (a CPU trial's key holds it)", () => {
+    expect(slotPlacements({ device: 'auto', threads: 1 }, 3, cpu)).toEqual(Array(3).fill({ device: 'auto', threads: 1 }));
+    expect(slotPlacements({ device: 'cpu', threads: 2 }, 16, cpu)[0].threads).toBe(2);
     expect(slotPlacements({ device: 'cpu', threads: 4 }, 2, cpu)[1].threads).toBe(4);
+    for (const parallel of [1, 2, 8]) expect(slotPlacements({ device: 'cpu', threads: 1 }, parallel, cpu).every((p) => p.threads === 1)).toBe(true);
   });
 
   test('several GPUs get one slot each in turn; one GPU is shared; a named device is kept', () => {

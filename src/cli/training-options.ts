@@ -61,7 +61,7 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('validation', { requiresArg: true, default: TRIAL_DEFAULTS.validationFraction, describe: 'hold-out fraction of subjects (with --folds 1)', coerce: numberFlag('validation', 0, 1) })
     .option('seed', { requiresArg: true, default: TRIAL_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
     .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
-    .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads (0: one per core, shared out with --parallel)', coerce: integerFlag('threads', 0, 1024) })
+    .option('threads', { requiresArg: true, default: 1, describe: "libtorch threads a trial trains with on the CPU (part of a CPU trial's key; not shared out by --parallel)", coerce: integerFlag('threads', 1, 1024) })
     .option('amp', { type: 'boolean', default: false, describe: 'bf16 mixed precision (autocast) for forward and loss' })
     .option('db', resultsFileFlag())
     .option('save-best', { type: 'string', requiresArg: true, describe: "keep the best trial's network as DIR/best.ckpt (for predict)" })

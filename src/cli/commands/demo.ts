@@ -55,7 +55,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       .option('seed', { requiresArg: true, default: DEMO_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
       .option('cache', { type: 'string', requiresArg: true, describe: 'cache folder (default .fer-ga-cache)' })
       .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
-      .option('threads', { requiresArg: true, default: DEMO_DEFAULTS.threads, describe: 'libtorch threads (0: one per core)', coerce: integerFlag('threads', 0, 1024) })
+      .option('threads', { requiresArg: true, default: DEMO_DEFAULTS.threads, describe: "libtorch threads a trial trains with on the CPU (part of a CPU trial's key)", coerce: integerFlag('threads', 1, 1024) })
       .option('parallel', {
         requiresArg: true,
         default: demoParallel(),
