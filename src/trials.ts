@@ -368,8 +368,8 @@ export class TrainingFitness implements FitnessSource {
   async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {
     const placement = this.placements[slot % this.placements.length];
     const { trial, cached, failed } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), placement, this.control);
-    // A failed trial scores 0 and names no stored trial.
-    if (failed !== undefined) return { fitness: 0, trialKey: null, trained: false };
+    // A failed trial scores 0 for now, names no stored trial, and is not remembered (see FitnessResult.failed).
+    if (failed !== undefined) return { fitness: 0, trialKey: null, trained: false, failed };
     if (this.control.run !== undefined) this.store.linkTrials(this.control.run, [{ key: trial.key, trained: !cached }]);
     return { fitness: trial.fitness, trialKey: trial.key, trained: !cached, epochsTrained: cached ? 0 : this.base.epochs };
   }

@@ -86,12 +86,60 @@ describe('ASHA promotion', () => {
       finish: true,
       train: async (job) => {
         jobs.push(`${job.id}${job.rung}`);
-        return { rung: job.rung, accuracy: accuracy(job.id, job.rung) };
+        return { accuracy: accuracy(job.id, job.rung), diverged: false };
       },
     });
     expect(jobs).toEqual(['a0', 'b0', 'c0', 'a1', 'd0', 'e0', 'f0', 'b1', 'g0', 'h0', 'i0', 'c1', 'a2']);
     expect(candidates.find((c) => c.id === 'a')?.results).toHaveLength(3);
     expect(candidates.filter((c) => c.results.length === 1)).toHaveLength(6);
+  });
+
+  it('never promotes a diverged candidate, ranks it below every other at its rung, and lets it lead only when all diverged', () => {
+    const diverged: AshaCandidate = { id: 'x', results: [0.99], diverged: true };
+    const candidates = [diverged, candidate('a', 0.5), candidate('b', 0.4)];
+    // Rung 0 has three finished: floor(3/3) = 1 promotion, which goes to a, not to the diverged x.
+    expect(nextJob(candidates, 3, 3, new Set())).toEqual({ id: 'a', rung: 1 });
+    expect(leadingCandidate(candidates)?.id).toBe('a');
+    // With finish, the leader trained on is never the diverged one.
+    expect(nextJob([diverged, candidate('b', 0.4)], 3, 3, new Set(), true)).toEqual({ id: 'b', rung: 1 });
+    expect(nextJob([diverged], 3, 3, new Set(), true)).toBeUndefined();
+    expect(leadingCandidate([diverged, { id: 'y', results: [0.2, 0.3], diverged: true }])?.id).toBe('y');
+  });
+
+  it('records a result at the rung trained only: a candidate that diverged at rung 0 does not outrank one at rung 1', async () => {
+    const candidates = [...'abcd'].map((id) => candidate(id));
+    await runAsha({
+      rungs: 3,
+      eta: 2,
+      slots: 1,
+      candidates,
+      finish: true,
+      train: async (job) => (job.id === 'a' ? { accuracy: 0, diverged: true } : { accuracy: 0.5 + job.rung / 10 - job.id.charCodeAt(0) / 1000, diverged: false }),
+    });
+    expect(candidates[0]).toEqual({ id: 'a', results: [0], diverged: true });
+    expect(leadingCandidate(candidates)?.id).toBe('b');
+    expect(candidates[1].results).toHaveLength(3);
+  });
+
+  it('a training that failed for good leaves the candidate as it was and is not retried in the same search', async () => {
+    const candidates = [candidate('a'), candidate('b')];
+    const jobs: string[] = [];
+    const failures: string[] = [];
+    await runAsha({
+      rungs: 2,
+      eta: 2,
+      slots: 1,
+      candidates,
+      finish: true,
+      train: async (job) => {
+        jobs.push(`${job.id}${job.rung}`);
+        return job.id === 'b' ? { failed: 'worker lost' } : { accuracy: 0.3, diverged: false };
+      },
+      onFailed: (job, reason) => failures.push(`${job.id}: ${reason}`),
+    });
+    expect(jobs).toEqual(['a0', 'b0', 'a1']);
+    expect(failures).toEqual(['b: worker lost']);
+    expect(candidates[1].results).toEqual([]);
   });
 
   it('fills every slot and waits for none to finish before starting another', async () => {
@@ -107,7 +155,7 @@ describe('ASHA promotion', () => {
         most = Math.max(most, ++inFlight);
         await new Promise((resolve) => setTimeout(resolve, job.id === 'a' ? 30 : 5));
         inFlight--;
-        return { rung: job.rung, accuracy: job.id.charCodeAt(0) / 200 };
+        return { accuracy: job.id.charCodeAt(0) / 200, diverged: false };
       },
     });
     expect(most).toBe(3);
@@ -141,7 +189,7 @@ class CurveFitness implements RungFitnessSource {
       const trial = { key: id, dataset: 'x', fingerprint: 'x', model: 'alexnet', genes, settings: {}, fitness: curve(genes, 8), diverged: false, result: {}, seconds: 0, device: 'cpu', libtorch: '' };
       this.store.saveTrial(trial);
     }
-    return { fitness: curve(genes, untilEpoch), trialKey: id, epochs: untilEpoch, trained: true, epochsTrained: untilEpoch - from };
+    return { fitness: curve(genes, untilEpoch), trialKey: id, epochs: untilEpoch, diverged: false, trained: true, epochsTrained: untilEpoch - from };
   }
 }
 

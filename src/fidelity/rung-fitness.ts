@@ -21,11 +21,14 @@ export class RungTrainingFitness extends TrainingFitness implements RungFitnessS
   async evaluateRung(genes: Genes, untilEpoch: number, slot = 0): Promise<RungFitness> {
     const placement = this.placements[slot % this.placements.length];
     const outcome = await runTrialToRung(this.store, this.packed, applyGenes(this.base, genes), untilEpoch, placement, this.rungControl);
+    if (outcome.failed !== undefined) {
+      return { fitness: 0, trialKey: outcome.key, epochs: outcome.epochs, diverged: false, failed: outcome.failed, trained: false, epochsTrained: 0 };
+    }
     const trained = !outcome.cached;
     if (this.control.run !== undefined) {
       this.store.linkRungs(this.control.run, [{ key: outcome.key, epochs: outcome.epochs, trained }]);
       if (outcome.epochs >= this.base.epochs) this.store.linkTrials(this.control.run, [{ key: outcome.key, trained }]);
     }
-    return { fitness: outcome.accuracy, trialKey: outcome.key, epochs: outcome.epochs, trained, epochsTrained: outcome.epochsTrained };
+    return { fitness: outcome.accuracy, trialKey: outcome.key, epochs: outcome.epochs, diverged: outcome.diverged, trained, epochsTrained: outcome.epochsTrained };
   }
 }

@@ -10,6 +10,7 @@ import path from 'path';
 
 import type { PackedDataset } from '../data/cache';
 import type { TrainResult } from '../native';
+import { isTrialFailedError } from '../queue/trial-failed';
 import { describeHolder } from '../store/claims';
 import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { rungClaimSubject } from '../store/store';
@@ -19,14 +20,17 @@ import { placedThreads, recordOfFolds, splitsFor, trainFold, weightsOf, type Tri
 
 export interface RungOutcome {
   key: string;
-  /** Epochs the result covers: the rung asked for, or the full schedule (a stored full-length trial, or a divergence). */
+  /** Epochs the result covers: always the epochs asked for (a diverged trial stopped before them). */
   epochs: number;
   accuracy: number;
+  /** Some fold diverged before `epochs`: the candidate stops here. */
   diverged: boolean;
   /** Answered from the store, nothing trained. */
   cached: boolean;
   /** Epochs this call trained (per trial; each fold trains them). */
   epochsTrained: number;
+  /** Why the trial failed for good on the queue (stored as failed; accuracy 0, nothing else stored). */
+  failed?: string;
 }
 
 /** Where a fold's state after `epochs` is kept: one file per fold with k-fold. */
@@ -135,11 +139,28 @@ async function trainFoldsUntil(
 }
 
 /**
+ * The rung `untilEpoch` of a stored full-length trial, from each fold's per-epoch history:
+ * what training to that rung computes (a continued rung equals training at once). A fold
+ * that diverged before the rung makes the rung diverged, with the trial's final accuracy.
+ * Undefined for a record without per-fold histories (it cannot answer a rung).
+ */
+export function rungOfFullTrial(trial: TrialRecord, untilEpoch: number): { accuracy: number; diverged: boolean } | undefined {
+  const folds = (trial.result as { folds?: Array<Pick<TrainResult, 'history' | 'diverged'>> } | null)?.folds;
+  if (!Array.isArray(folds) || folds.length === 0 || !folds.every((f) => Array.isArray(f?.history))) return undefined;
+  if (folds.some((f) => f.history.length < untilEpoch)) {
+    return folds.some((f) => f.diverged) ? { accuracy: trial.fitness, diverged: true } : undefined;
+  }
+  return { accuracy: folds.reduce((sum, f) => sum + f.history[untilEpoch - 1].validationAccuracy, 0) / folds.length, diverged: false };
+}
+
+/**
  * Trial `settings` trained to `untilEpoch` of its `epochs`: answered from the store when a
- * result covers it (the rung, or the full-length trial), else trained here (continuing from
- * the furthest saved rung state) and stored. Processes sharing the results file train each
- * rung once (claims). A trial that diverges before its rung ends is stored as the
- * full-length trial: training on would diverge at the same epoch.
+ * result covers it (the rung, or the full-length trial's history at that epoch), else
+ * trained here (continuing from the furthest saved rung state) and stored. Processes
+ * sharing the results file train each rung once (claims). A trial that diverges before
+ * its rung ends is stored as that rung, diverged: it stops there. A full-length record is
+ * stored only by training the whole schedule, so every fold reached its end. A trial
+ * that failed for good on the queue is stored as failed and answered with `failed`.
  */
 export async function runTrialToRung(
   store: Store,
@@ -151,19 +172,31 @@ export async function runTrialToRung(
 ): Promise<RungOutcome> {
   const weightsSha256 = settings.weightsFile ? (await weightsOf(settings.weightsFile)).sha256 : null;
   const key = keyOfTrial(packed, settings, weightsSha256, placedThreads(placement));
+  try {
+    return await trainToRung(store, key, packed, settings, weightsSha256, untilEpoch, placement, control);
+  } catch (error) {
+    if (!isTrialFailedError(error) || error.key !== key) throw error;
+    store.saveFailedTrial(key, error.reason, error.attempts);
+    control.onEvent?.({ kind: 'failed', settings, error: error.message });
+    return { key, epochs: Math.min(untilEpoch, settings.epochs), accuracy: 0, diverged: false, cached: false, epochsTrained: 0, failed: error.reason };
+  }
+}
+
+async function trainToRung(
+  store: Store,
+  key: string,
+  packed: PackedDataset,
+  settings: TrialSettings,
+  weightsSha256: string | null,
+  untilEpoch: number,
+  placement: TrialPlacement,
+  control: TrialControl & { statesDir: string },
+): Promise<RungOutcome> {
   const folds = splitsFor(packed, settings).length;
   const waitOptions = {
     signal: control.signal,
     onWait: (holder: Parameters<typeof describeHolder>[0]) => control.onEvent?.({ kind: 'waiting', settings, holder: describeHolder(holder) }),
   };
-  const fromFull = (trial: TrialRecord, cached: boolean, epochsTrained: number): RungOutcome => ({
-    key,
-    epochs: settings.epochs,
-    accuracy: trial.fitness,
-    diverged: trial.diverged,
-    cached,
-    epochsTrained,
-  });
 
   if (untilEpoch >= settings.epochs) {
     let epochsTrained = 0;
@@ -178,11 +211,11 @@ export async function runTrialToRung(
       waitOptions,
     );
     dropStates(control.statesDir, key, folds, Infinity);
-    return fromFull(trial, cached, epochsTrained);
+    return { key, epochs: settings.epochs, accuracy: trial.fitness, diverged: trial.diverged, cached, epochsTrained };
   }
 
   let epochsTrained = 0;
-  const { result, cached } = await claimAndTrain<RungRecord | TrialRecord, RungRecord | TrialRecord>(
+  const { result, cached } = await claimAndTrain<RungRecord | TrialRecord, RungRecord>(
     store,
     rungClaimSubject(key, untilEpoch),
     (owner, staleMs) => {
@@ -194,18 +227,15 @@ export async function runTrialToRung(
     async () => {
       const trained = await trainFoldsUntil(store, key, packed, settings, weightsSha256, untilEpoch, placement, control);
       epochsTrained = trained.epochsTrained;
-      if (trained.record.diverged) {
-        store.saveTrial(trained.record);
-        store.saveRung({ ...trained.record, epochs: untilEpoch });
-        return trained.record;
-      }
       const rung: RungRecord = { ...trained.record, epochs: untilEpoch };
       store.saveRung(rung);
-      dropStates(control.statesDir, key, folds, untilEpoch);
+      // A diverged candidate is never promoted: none of its states can be used.
+      dropStates(control.statesDir, key, folds, rung.diverged ? Infinity : untilEpoch);
       return rung;
     },
     waitOptions,
   );
-  if (!('epochs' in result) || result.diverged) return fromFull(result, cached, epochsTrained);
-  return { key, epochs: result.epochs, accuracy: result.fitness, diverged: false, cached, epochsTrained };
+  if ('epochs' in result) return { key, epochs: untilEpoch, accuracy: result.fitness, diverged: result.diverged, cached, epochsTrained };
+  const fromFull = rungOfFullTrial(result, untilEpoch) ?? { accuracy: result.fitness, diverged: result.diverged };
+  return { key, epochs: untilEpoch, ...fromFull, cached: true, epochsTrained: 0 };
 }

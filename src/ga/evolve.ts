@@ -19,7 +19,7 @@ import { Random } from '../random';
 import type { IndividualRecord, Store } from '../store/store';
 import { Genome, type Chromosome, type Gene, type Genes } from './genome';
 import { isOperatorSetName, OPERATOR_SET_NAMES, OPERATOR_SETS, type OperatorSetName } from './operator-sets';
-import { evaluateGeneration, halvingRanks, isRungFitnessSource, leadingGenome, standingOf, type HalvingSettings, type HalvingState, type RungFitnessSource } from './halving';
+import { evaluateGeneration, generationSummary, halvingRanks, isRungFitnessSource, leadingGenome, standingOf, type HalvingSettings, type HalvingState, type RungFitnessSource } from './halving';
 import { initialPopulation, mutatesIn, repairInvalidGenes, selectTopHalf } from './operators';
 
 export interface FitnessResult {
@@ -30,6 +30,12 @@ export interface FitnessResult {
   trained: boolean;
   /** Epochs this call trained (0 when nothing trained). */
   epochsTrained?: number;
+  /**
+   * Why the training failed for good (a queue's trial after every attempt): the fitness is
+   * 0 for this generation only, never remembered, so the genome is tried again when a
+   * later generation asks for it.
+   */
+  failed?: string;
 }
 
 export interface FitnessSource {
@@ -177,6 +183,8 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
   const { store, run, fitness, signal, onEvent } = options;
   const parallel = options.parallel ?? 1;
   const trainedHere = new Set<string>();
+  // Genomes whose training failed for good in this generation: 0 here, asked for again in the next.
+  const failedNow = new Set<string>();
   const settings = gaSettings(given);
   validateSettings(settings);
   const operators = OPERATOR_SETS[settings.operators];
@@ -219,6 +227,10 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
           const known = { ...state.known };
           const knownTrials = { ...state.knownTrials };
           batch.forEach((entry, i) => {
+            if (results[i].failed !== undefined) {
+              failedNow.add(entry.bits);
+              return;
+            }
             known[entry.bits] = results[i].fitness;
             knownTrials[entry.bits] = results[i].trialKey;
             if (results[i].trained) {
@@ -238,16 +250,21 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
           let value = 0;
           let trialKey: string | null = null;
           let trained = false;
+          let failed = false;
           if (genes) {
-            if (bits in state.known) {
+            if (failedNow.has(bits)) {
+              failed = true;
+            } else if (bits in state.known) {
               value = state.known[bits];
               trialKey = state.knownTrials[bits] ?? null;
               trained = trainedHere.delete(bits);
             } else {
               const result = await fitness.evaluate(genes);
-              value = result.fitness;
+              value = result.failed !== undefined ? 0 : result.fitness;
               trialKey = result.trialKey;
               trained = result.trained;
+              failed = result.failed !== undefined;
+              if (failed) failedNow.add(bits);
               if (trained) trainings++;
               epochsTrained += result.epochsTrained ?? 0;
             }
@@ -261,14 +278,17 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
             fitness: fitnessList,
             trialKeys: keys,
             evaluations: state.evaluations + 1,
-            known: genes ? { ...state.known, [bits]: value } : state.known,
-            knownTrials: genes ? { ...state.knownTrials, [bits]: trialKey } : state.knownTrials,
+            known: genes && !failed ? { ...state.known, [bits]: value } : state.known,
+            knownTrials: genes && !failed ? { ...state.knownTrials, [bits]: trialKey } : state.knownTrials,
           };
           onEvent?.({ kind: 'individual', generation: state.generation, position, genes, fitness: value, trained });
           break;
         }
         const values = state.fitness as number[];
-        const entry = { generation: state.generation, best: Math.max(...values), mean: values.reduce((a, b) => a + b, 0) / values.length };
+        const summary = fidelity
+          ? generationSummary(state.halving, fidelity, state.population.map(bitsOf))
+          : { best: Math.max(...values), mean: values.reduce((a, b) => a + b, 0) / values.length };
+        const entry = { generation: state.generation, ...summary };
         const individuals: IndividualRecord[] = state.population.map((c, i) => {
           const standing = fidelity ? standingOf(state.halving, fidelity, bitsOf(c)) : undefined;
           return {
@@ -302,6 +322,7 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
         };
         break;
       case 'next':
+        failedNow.clear();
         state = {
           ...state,
           generation: state.generation + 1,

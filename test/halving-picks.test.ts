@@ -1,0 +1,128 @@
+/**
+ * Successive halving cannot pick the wrong candidate: with the stand-in addon
+ * (FER_GA_ADDON, scripted learning curves whose ranks never cross), `evolve` and a halving
+ * `grid` must pick what the full grid ranks first when a candidate diverges in epoch 1,
+ * when one fold of a candidate diverges at a rung, and when a full-length trial is in the
+ * cache before the run (the pick must not change because of it).
+ */
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+
+import { BIN, smallSet, type SmallSet } from './helpers/cli';
+
+const STAND_IN = path.resolve(__dirname, 'helpers/stand-in-addon.js');
+
+/** Final accuracy and accuracy after epoch 1 of each cell: ordered the same at every epoch. */
+const CURVES: Record<string, { final: number; start: number }> = {
+  'relu+rmsprop': { final: 0.99, start: 0.4 },
+  'leaky-relu+adam': { final: 0.9075, start: 0.35 },
+  'clipped-relu+adam': { final: 0.85, start: 0.3 },
+  'relu+adam': { final: 0.8, start: 0.28 },
+  'leaky-relu+rmsprop': { final: 0.75, start: 0.26 },
+  'clipped-relu+rmsprop': { final: 0.7, start: 0.24 },
+  'relu+sgdm': { final: 0.4, start: 0.15 },
+  'leaky-relu+sgdm': { final: 0.38, start: 0.14 },
+  'clipped-relu+sgdm': { final: 0.36, start: 0.13 },
+};
+
+let set: SmallSet;
+let case_ = 0;
+
+beforeAll(async () => {
+  set = await smallSet('halving-picks');
+});
+
+afterAll(() => fs.rmSync(set.tmp, { recursive: true, force: true }));
+
+interface Scenario {
+  db: string;
+  cache: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A fresh results file and rung-state cache, training by the given script. */
+function scenario(overrides: Record<string, object> = {}): Scenario {
+  const dir = path.join(set.tmp, `case-${++case_}`);
+  fs.mkdirSync(dir);
+  const script = path.join(dir, 'script.json');
+  fs.writeFileSync(script, JSON.stringify({ cells: Object.fromEntries(Object.entries(CURVES).map(([cell, curve]) => [cell, { ...curve, ...overrides[cell] }])) }));
+  return { db: path.join(dir, 'results.db'), cache: path.join(dir, 'cache'), env: { ...process.env, FER_GA_ADDON: STAND_IN, FER_GA_STAND_IN: script } };
+}
+
+function cli(s: Scenario, ...args: string[]): Record<string, unknown> {
+  const flags = [...set.flags];
+  flags[flags.indexOf('--cache') + 1] = s.cache;
+  const result = spawnSync(process.execPath, [BIN, ...args, ...flags, '--model', 'googlenet', '--epochs', '9', '--db', s.db, '--json'], { encoding: 'utf8', env: s.env });
+  if (result.status !== 0) throw new Error(`fer-ga ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+const HALVING = ['--fidelity', 'halving', '--min-epochs', '1', '--eta', '3'];
+const EVOLVE = ['evolve', ...HALVING, '--population', '16', '--generations', '2', '--ga-seed', '2'];
+
+type Row = { activation: string; optimizer: string; accuracy: number; diverged: boolean; epochs: number };
+const cellOf = (genes: { activation: unknown; optimizer: unknown }) => `${String(genes.activation)}+${String(genes.optimizer)}`;
+
+/** The full grid's first cell (every cell trained to the end), by the grid's own ranking. */
+function fullGridBest(s: Scenario, ...extra: string[]): string {
+  const grid = cli({ ...s, db: `${s.db}.full` }, 'grid', '--fidelity', 'full', ...extra);
+  return cellOf(grid.best as Row);
+}
+
+function picks(s: Scenario, ...extra: string[]): { evolve: string; grid: string; evolveRun: Record<string, unknown> } {
+  const evolveRun = cli(s, ...EVOLVE, ...extra);
+  // Every combination was a candidate, so the pick must be the grid's best, not merely the best seen.
+  expect(evolveRun.candidates).toBe(9);
+  const grid = cli({ ...s, db: `${s.db}.grid` }, 'grid', ...HALVING, ...extra);
+  return { evolve: cellOf((evolveRun.best as { genes: Row }).genes), grid: cellOf(grid.best as Row), evolveRun };
+}
+
+test('a candidate diverging in epoch 1 is never the pick', () => {
+  const s = scenario({ 'clipped-relu+sgdm': { divergeAt: 1 } });
+  expect(fullGridBest(s)).toBe('relu+rmsprop');
+  const { evolve, grid, evolveRun } = picks(s);
+  expect(evolve).toBe('relu+rmsprop');
+  expect(grid).toBe('relu+rmsprop');
+  expect((evolveRun.best as { accuracy: number; epochs: number }).accuracy).toBeCloseTo(0.99, 12);
+  expect((evolveRun.best as { epochs: number }).epochs).toBe(9);
+});
+
+test('a 2-cell halving grid does not report its diverged cell as best', () => {
+  const s = scenario({ 'relu+sgdm': { divergeAt: 1 } });
+  const grid = cli(s, 'grid', ...HALVING, '--activations', 'relu', '--optimizers', 'rmsprop,sgdm');
+  expect(cellOf(grid.best as Row)).toBe('relu+rmsprop');
+  const rows = grid.rows as Row[];
+  expect(rows.find((r) => r.optimizer === 'sgdm')).toMatchObject({ diverged: true, epochs: 1 });
+});
+
+test('one fold diverging at a rung stops the candidate there and stores no full-length record', () => {
+  // Fold 2 (training seed 2) of the best cell diverges in epoch 2, inside the second rung (epochs 2-3).
+  const s = scenario({ 'relu+rmsprop': { divergeAt: 2, divergeSeeds: [2] } });
+  const folds = ['--folds', '2'];
+  expect(fullGridBest(s, ...folds)).toBe('leaky-relu+adam');
+  const { evolve, grid } = picks(s, ...folds);
+  expect(evolve).toBe('leaky-relu+adam');
+  expect(grid).toBe('leaky-relu+adam');
+  // What the results file holds for the diverged cell, once asked for in full, equals a fresh training.
+  const here = cli(s, 'train', '--activation', 'relu', '--optimizer', 'rmsprop', ...folds);
+  const fresh = cli({ ...s, db: `${s.db}.fresh` }, 'train', '--activation', 'relu', '--optimizer', 'rmsprop', ...folds);
+  expect(here.cached).toBe(false);
+  expect(here.key).toBe(fresh.key);
+  expect(here.accuracy).toBe(fresh.accuracy);
+  expect(here.accuracy).toBeCloseTo((0.99 + 0.4) / 2, 12);
+});
+
+test('a full-length trial cached before the run answers each rung from its history: the pick does not change', () => {
+  const without = scenario();
+  const expected = picks(without);
+  expect(expected.evolve).toBe('relu+rmsprop');
+  const s = scenario();
+  const cached = cli(s, 'train', '--activation', 'leaky-relu', '--optimizer', 'adam');
+  expect(cached.accuracy).toBeCloseTo(0.9075, 12);
+  fs.copyFileSync(s.db, `${s.db}.grid`);
+  const withCached = picks(s);
+  expect(withCached.evolve).toBe(expected.evolve);
+  expect(withCached.grid).toBe(expected.grid);
+  expect((withCached.evolveRun.best as { accuracy: number }).accuracy).toBeCloseTo(0.99, 12);
+});
