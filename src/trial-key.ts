@@ -7,14 +7,16 @@
  * file times and the device's name are not in it, so the same data and settings on
  * another folder or machine find the stored result; a CUDA trial's key holds null threads.
  * Settings that do nothing in a given configuration (a hold-out fraction under k-fold,
- * freezing without pretrained weights) are written as null, so they cannot split one
- * trial into two.
+ * freezing without pretrained weights) are written as null, and a setting that names the
+ * default (a first kernel equal to the network's own) as the default, so they cannot split
+ * one trial into two. Pretrained weights count by their tensors' content, not the file's
+ * bytes (see weights.ts), so the same weights in either format are one trial.
  */
 import crypto from 'crypto';
 
 import type { PackedDataset } from './data/cache';
 import type { NativeInfo } from './native';
-import type { LearningRateScheduleName } from './names';
+import { OWN_FIRST_KERNEL, type LearningRateScheduleName } from './names';
 import type { TrialPlacement, TrialSettings } from './trials';
 
 /**
@@ -65,7 +67,8 @@ export function keyedSettings(
     batchSize: settings.batchSize,
     cpuThreads,
     epochs: settings.epochs,
-    firstKernel: settings.firstKernel,
+    // The network's own kernel, asked for by its number, builds the network 0 builds.
+    firstKernel: settings.firstKernel === OWN_FIRST_KERNEL[settings.model] ? 0 : settings.firstKernel,
     folds: settings.folds,
     freezeEpochs: fromWeights && (settings.freezeEpochs ?? 0) > 0 ? settings.freezeEpochs : null,
     learningRate: settings.learningRate,
@@ -84,7 +87,7 @@ export function keyedSettings(
 /**
  * The key of a trial whose initial weights (if any) hash to `weightsSha256`, trained with
  * `cpuThreads` (cpuThreadsOf its placement). Callers get the hash from loadWeights, which
- * hashes the bytes it parses; never from a setting.
+ * hashes the tensors it parsed from the bytes it read; never from a setting.
  */
 export function keyOfTrial(
   packed: Pick<PackedDataset, 'header'>,

@@ -12,7 +12,6 @@ import { UsageError } from './errors';
 import { bfloat16ToFloat, halfToFloat } from './float16';
 import type { NamedWeights } from './native';
 import { dimensions, elementCount } from './tensor-shape';
-import { sha256OfFileSync } from './file-sha256';
 import { readTorchSave } from './torch-save';
 
 const DTYPES = new Map<string, { bytes: number; read: (view: DataView, offset: number) => number; integer?: boolean }>([
@@ -104,17 +103,44 @@ export function writeSafetensors(file: string, weights: NamedWeights, metadata: 
 
 export interface LoadedWeights {
   weights: NamedWeights;
-  /** SHA-256 of the very bytes the weights were parsed from: what a trial's key holds. */
+  /**
+   * SHA-256 of the tensors parsed (weightsContentSha256): what a trial's key holds. The
+   * same tensors saved by torch.save or as safetensors, or renamed, hash alike.
+   */
   sha256: string;
+  /** SHA-256 of the very bytes read: the file's identity (as the queue ships it). */
+  fileSha256: string;
 }
 
 /**
- * Reads a weights file once and hashes the same bytes it parses, so the hash in a trial's
- * key always describes the weights that trial starts from (a file replaced between a
- * separate hash and read would otherwise give a trial the wrong identity).
+ * SHA-256 of weights as a trial starts from them: each tensor's name, dtype, shape and
+ * values (float32, or int64 buffers as read), in name order, so that neither the file
+ * format nor the order of its entries changes it.
+ */
+export function weightsContentSha256(weights: NamedWeights): string {
+  const hash = crypto.createHash('sha256').update('fer-ga weights 1\n');
+  const byName = [...weights].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const w of byName) {
+    const dtype = w.dtype ?? (w.data instanceof Float64Array ? 'int64' : 'float32');
+    hash.update(`${JSON.stringify([w.name, dtype, w.shape, w.data.length])}\n`);
+    // Integer buffers are read as float64 numbers, floats as float32: those are the values a trial gets.
+    const values = dtype === 'int64' ? Float64Array.from(w.data) : w.data instanceof Float32Array ? w.data : Float32Array.from(w.data);
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Reads a weights file once and hashes what it parsed from those very bytes, so the hash
+ * in a trial's key always describes the weights that trial starts from (a file replaced
+ * between a separate hash and read would otherwise give a trial the wrong identity).
  * `.safetensors` by its own reader; anything else as a torch.save file.
  */
 export async function loadWeights(file: string): Promise<LoadedWeights> {
+  return loadWeightsSync(file);
+}
+
+function loadWeightsSync(file: string): LoadedWeights {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -122,9 +148,9 @@ export async function loadWeights(file: string): Promise<LoadedWeights> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `--weights ${file}: no such file` : `--weights ${file} cannot be read (${code ?? String(error)})`);
   }
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const fileSha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   const weights = file.endsWith('.safetensors') ? readSafetensors(file, bytes) : readTorchSave(file, bytes);
-  return { weights, sha256 };
+  return { weights, sha256: weightsContentSha256(weights), fileSha256 };
 }
 
 /** The weights alone (see loadWeights for their hash). */
@@ -132,8 +158,7 @@ export async function readWeights(file: string): Promise<NamedWeights> {
   return (await loadWeights(file)).weights;
 }
 
-/** A weights file's content hash, as a trial's key holds it (so a renamed copy is the same trial). */
+/** A weights file's content hash, as a trial's key holds it (so a renamed copy, or the same tensors in the other format, is the same trial). */
 export function weightsHash(file: string): string {
-  if (!fs.existsSync(file)) throw new UsageError(`--weights ${file}: no such file`);
-  return sha256OfFileSync(file);
+  return loadWeightsSync(file).sha256;
 }

@@ -13,7 +13,10 @@ import { openCv } from '../src/data/opencv';
 import { writeSyntheticDataset } from '../src/data/synthetic';
 import { cpuThreadsOf, keyOfTrial, TRAINER_VERSION } from '../src/trial-key';
 import { TRIAL_DEFAULTS, trialKey, type TrialPlacement, type TrialSettings } from '../src/trials';
-import { writeSafetensors } from '../src/weights';
+import { loadWeights, writeSafetensors } from '../src/weights';
+import { MODELS, OWN_FIRST_KERNEL } from '../src/names';
+import type { NamedWeights } from '../src/native';
+import { describeNetwork, minimumSize } from '../src/networks';
 
 const CPU_ONE: TrialPlacement = { device: 'cpu', threads: 1 };
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
@@ -114,6 +117,48 @@ describe("a trial's key", () => {
     expect(await trialKey(packed, { ...base, validationFraction: 0.3 }, CPU_ONE)).not.toBe(await trialKey(packed, base, CPU_ONE));
     expect(await trialKey(packed, { ...base, freezeEpochs: 3, partialWeights: true }, CPU_ONE)).toBe(await trialKey(packed, base, CPU_ONE));
     expect(await trialKey(packed, { ...base, amp: true }, CPU_ONE)).not.toBe(await trialKey(packed, base, CPU_ONE));
+  });
+
+  test("names a network's own first kernel as 0 (the same network), any other kernel as itself", async () => {
+    for (const model of MODELS) {
+      const own = await trialKey(packed, { ...base, model }, CPU_ONE);
+      expect(await trialKey(packed, { ...base, model, firstKernel: OWN_FIRST_KERNEL[model] }, CPU_ONE)).toBe(own);
+      const other = OWN_FIRST_KERNEL[model] === 5 ? 3 : 5;
+      expect(await trialKey(packed, { ...base, model, firstKernel: other }, CPU_ONE)).not.toBe(own);
+    }
+  });
+
+  test("each network's own first kernel is the one the native network builds", async () => {
+    for (const model of MODELS) {
+      const shape = { model, classes: 7, channels: 1 as const, size: minimumSize(model) };
+      const own = await describeNetwork(shape);
+      const named = await describeNetwork({ ...shape, firstKernel: OWN_FIRST_KERNEL[model] });
+      expect(named.stateDict).toEqual(own.stateDict);
+      expect(named.macs).toBe(own.macs);
+      // The first convolution's weight: [out, channels, k, k].
+      const first = own.stateDict.find((entry) => entry.shape.length === 4) as { shape: number[] };
+      expect(first.shape.slice(1)).toEqual([1, OWN_FIRST_KERNEL[model], OWN_FIRST_KERNEL[model]]);
+    }
+  }, 60_000);
+
+  test('holds the weights by their tensors: the same tensors in any entry order key alike, another value does not', async () => {
+    const tensors: NamedWeights = [
+      { name: 'fc.bias', shape: [2], data: new Float32Array([1, 2]), dtype: 'float32' },
+      { name: 'fc.weight', shape: [2, 1], data: new Float32Array([3, 4]), dtype: 'float32' },
+      { name: 'bn.num_batches_tracked', shape: [], data: new Float64Array([7]), dtype: 'int64' },
+    ];
+    const one = path.join(tmp, 'ordered.safetensors');
+    const other = path.join(tmp, 'reordered.safetensors');
+    writeSafetensors(one, tensors);
+    writeSafetensors(other, [...tensors].reverse(), { note: 'another header' });
+    expect(fs.readFileSync(one).equals(fs.readFileSync(other))).toBe(false);
+    const [a, b] = [await loadWeights(one), await loadWeights(other)];
+    expect(a.sha256).toBe(b.sha256);
+    expect(a.fileSha256).not.toBe(b.fileSha256);
+    expect(await trialKey(packed, { ...base, weightsFile: other }, CPU_ONE)).toBe(await trialKey(packed, { ...base, weightsFile: one }, CPU_ONE));
+    const changed = path.join(tmp, 'changed.safetensors');
+    writeSafetensors(changed, tensors.map((t) => (t.name === 'fc.weight' ? { ...t, data: new Float32Array([3, 4.0000005]) } : t)));
+    expect(await trialKey(packed, { ...base, weightsFile: changed }, CPU_ONE)).not.toBe(await trialKey(packed, { ...base, weightsFile: one }, CPU_ONE));
   });
 
   test("hashes the weights file it reads, never a caller's hash; the path does not count", async () => {

@@ -19,6 +19,7 @@ import { TRIAL_JOB_VERSION, type TrialJob, type TrialJobResult } from '../src/qu
 import { WORKERS_KEY } from '../src/queue/worker-registry';
 import { keyOfTrial } from '../src/trial-key';
 import { TRIAL_DEFAULTS, trainTrialRecord, type TrialSettings } from '../src/trials';
+import { loadWeights } from '../src/weights';
 import { BIN, smallSet, type SmallSet } from './helpers/cli';
 import { startRedis, type RedisServer } from './helpers/redis';
 
@@ -189,13 +190,15 @@ describe('fer-ga worker', () => {
     await (await TrainedModel.load(path.join(set.tmp, 'local.ckpt'))).exportSafetensors(file);
     const weights = await putFileBlob(redis, file);
     const settings = settingsWith({ weightsFile: file, freezeEpochs: 1 });
-    const job: TrialJob = { ...trialJob(), key: keyOfTrial(packed, settings, weights.sha256, 1), weights, settings: { ...settingsWith(), freezeEpochs: 1 } };
+    // Shipped by the file's bytes, keyed by its tensors.
+    const tensors = (await loadWeights(file)).sha256;
+    const job: TrialJob = { ...trialJob(), key: keyOfTrial(packed, settings, tensors, 1), weights, settings: { ...settingsWith(), freezeEpochs: 1 } };
     await add(job, job.key);
     const done = await finished(job.key);
     expect(done.failedReason).toBeUndefined();
     const { trial } = done.returnvalue as TrialJobResult;
     expect(trial.key).toBe(job.key);
-    expect(trial.settings).toMatchObject({ weightsSha256: weights.sha256, freezeEpochs: 1 });
+    expect(trial.settings).toMatchObject({ weightsSha256: tensors, freezeEpochs: 1 });
     // The worker's copy is its own business: the record names the weights by hash only.
     expect(trial.settings.weightsFile).toBeUndefined();
     expect(fs.readdirSync(path.join(set.tmp, 'worker-a', 'queue', 'weights'))).toEqual([`${weights.sha256}.safetensors`]);

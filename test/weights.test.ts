@@ -6,7 +6,8 @@ import path from 'path';
 import { writeSyntheticDataset } from '../src/data/synthetic';
 import { TrainedModel } from '../src/model';
 import type { NamedWeights } from '../src/native';
-import { readWeights, writeSafetensors } from '../src/weights';
+import { TRIAL_DEFAULTS, trialKey, type TrialSettings } from '../src/trials';
+import { loadWeights, readWeights, writeSafetensors } from '../src/weights';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 const HELPER = path.resolve(__dirname, 'helpers/torchvision_weights.py');
@@ -113,7 +114,19 @@ describe("torchvision's weights", () => {
     await expect(readWeights(path.join(tmp, 'none.pth'))).rejects.toThrow(/none\.pth: no such file/);
   });
 
-  test('CLI: train --weights (the trial key holds the file hash), --freeze-epochs, and export of the checkpoint', async () => {
+  test("torchvision's weights as .pth and as .safetensors are one set of tensors: one hash, one trial key", async () => {
+    const [pth, safetensors] = await Promise.all([loadWeights(path.join(tmp, 'alexnet.pth')), loadWeights(path.join(tmp, 'alexnet.safetensors'))]);
+    expect(pth.fileSha256).not.toBe(safetensors.fileSha256);
+    expect(pth.sha256).toBe(safetensors.sha256);
+    const packed = { header: { fingerprint: 'f', classes: ['a', 'b'], size: 64, channels: 3 } } as unknown as Parameters<typeof trialKey>[0];
+    const settings: TrialSettings = { ...TRIAL_DEFAULTS, model: 'alexnet', activation: 'relu', optimizer: 'adam' };
+    const placement = { device: 'cpu', threads: 1 };
+    expect(await trialKey(packed, { ...settings, weightsFile: path.join(tmp, 'alexnet.pth') }, placement)).toBe(
+      await trialKey(packed, { ...settings, weightsFile: path.join(tmp, 'alexnet.safetensors') }, placement),
+    );
+  });
+
+  test('CLI: train --weights (the trial key holds the weights\' hash), --freeze-epochs, and export of the checkpoint', async () => {
     await writeSyntheticDataset(path.join(tmp, 'faces'), { subjects: 5, imagesPerClass: 1, seed: 3 });
     const checkpoint = path.join(tmp, 'tuned.ckpt');
     const args = ['train', '--dataset', `folder:${path.join(tmp, 'faces')}`, '--size', '64', '--face', 'none', '--cache', path.join(tmp, 'cache'),

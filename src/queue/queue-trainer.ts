@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import type { PackedDataset } from '../data/cache';
 import { abortError } from '../errors';
 import type { TrialRecord } from '../store/store';
-import type { RungTraining, TrialControl, TrialSettings, TrialTrainer } from '../trials';
+import { weightsOf, type RungTraining, type TrialControl, type TrialSettings, type TrialTrainer } from '../trials';
 import { fetchBlob, putFileBlob } from './blobs';
 import { connect, displayUrl, KEY_PREFIX, TRIAL_QUEUE } from './connection';
 import { TrialFailedError } from './trial-failed';
@@ -167,7 +167,9 @@ export class QueueTrainer implements TrialTrainer {
     let weights: Upload | null = null;
     if (settings.weightsFile) {
       weights = await this.upload(settings.weightsFile);
-      if (weights.sha256 !== weightsSha256) {
+      // The key holds the tensors' hash; the upload names the file's bytes, which must be those that were read.
+      const read = await weightsOf(settings.weightsFile);
+      if (weights.sha256 !== read.fileSha256 || read.sha256 !== weightsSha256) {
         throw new Error(`weights file ${settings.weightsFile} changed since it was read (its bytes now hash to ${weights.sha256})`);
       }
     }
