@@ -38,6 +38,8 @@ afterAll(() => fs.rmSync(set.tmp, { recursive: true, force: true }));
 interface Scenario {
   db: string;
   cache: string;
+  /** One JSON line per training call (see stand-in-addon.js). */
+  log: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -47,13 +49,16 @@ function scenario(overrides: Record<string, object> = {}): Scenario {
   fs.mkdirSync(dir);
   const script = path.join(dir, 'script.json');
   fs.writeFileSync(script, JSON.stringify({ cells: Object.fromEntries(Object.entries(CURVES).map(([cell, curve]) => [cell, { ...curve, ...overrides[cell] }])) }));
-  return { db: path.join(dir, 'results.db'), cache: path.join(dir, 'cache'), env: { ...process.env, FER_GA_ADDON: STAND_IN, FER_GA_STAND_IN: script } };
+  const log = path.join(dir, 'trainings.jsonl');
+  return { db: path.join(dir, 'results.db'), cache: path.join(dir, 'cache'), log, env: { ...process.env, FER_GA_ADDON: STAND_IN, FER_GA_STAND_IN: script, FER_GA_STAND_IN_LOG: log } };
 }
 
 function cli(s: Scenario, ...args: string[]): Record<string, unknown> {
-  const flags = [...set.flags];
+  // The thread count is left at its default: the key must not depend on --parallel with it.
+  const flags = set.flags.filter((flag, i, all) => flag !== '--threads' && all[i - 1] !== '--threads');
   flags[flags.indexOf('--cache') + 1] = s.cache;
-  const result = spawnSync(process.execPath, [BIN, ...args, ...flags, '--model', 'googlenet', '--epochs', '9', '--db', s.db, '--json'], { encoding: 'utf8', env: s.env });
+  const model = args[0] === 'grid' ? '--models' : '--model';
+  const result = spawnSync(process.execPath, [BIN, ...args, ...flags, model, 'googlenet', '--epochs', '9', '--db', s.db, '--json'], { encoding: 'utf8', env: s.env });
   if (result.status !== 0) throw new Error(`fer-ga ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
@@ -125,4 +130,46 @@ test('a full-length trial cached before the run answers each rung from its histo
   expect(withCached.evolve).toBe(expected.evolve);
   expect(withCached.grid).toBe(expected.grid);
   expect((withCached.evolveRun.best as { accuracy: number }).accuracy).toBeCloseTo(0.99, 12);
+});
+
+test('train and grid --parallel 2 of the same cell are one trial: one key, one report table', () => {
+  const s = scenario();
+  const trained = cli(s, 'train', '--activation', 'relu', '--optimizer', 'adam');
+  const grid = cli(s, 'grid', '--fidelity', 'full', '--parallel', '2', '--activations', 'relu', '--optimizers', 'adam,rmsprop');
+  const row = (grid.rows as Array<Row & { key: string; cached: boolean }>).find((r) => r.optimizer === 'adam');
+  expect(row?.key).toBe(trained.key);
+  expect(row?.cached).toBe(true);
+  const report = spawnSync(process.execPath, [BIN, 'report', '--db', s.db, '--format', 'json'], { encoding: 'utf8', env: s.env });
+  expect(report.status).toBe(0);
+  const tables = (JSON.parse(report.stdout) as { tables: Array<{ cells: unknown[] }> }).tables;
+  expect(tables).toHaveLength(1);
+  expect(tables[0].cells).toHaveLength(2);
+});
+
+/** The issue's own repro: a 4-genome, 1-generation halving GA, whose candidates do not depend on fitness. */
+const SMALL_EVOLVE = ['evolve', ...HALVING, '--population', '4', '--generations', '1', '--ga-seed', '1'];
+
+/** The cells a small GA trains, best first by the scripted final accuracy. */
+function smallCandidates(): string[] {
+  const probe = scenario();
+  cli(probe, ...SMALL_EVOLVE);
+  const cells = new Set(fs.readFileSync(probe.log, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { cell: string }).cell));
+  return [...cells].sort((a, b) => CURVES[b].final - CURVES[a].final);
+}
+
+test('a small GA never picks its candidate that diverged in epoch 1, nor lets a cached full trial take a promotion', () => {
+  const candidates = smallCandidates();
+  expect(candidates.length).toBeGreaterThanOrEqual(3);
+  const [best, second, third] = candidates;
+
+  const diverging = scenario({ [third]: { divergeAt: 1 } });
+  const picked = cli(diverging, ...SMALL_EVOLVE).best as { genes: Row; accuracy: number; epochs: number };
+  expect(cellOf(picked.genes)).toBe(best);
+  expect(picked.accuracy).toBeCloseTo(CURVES[best].final, 12);
+  expect(picked.epochs).toBe(9);
+
+  const cached = scenario();
+  const [activation, optimizer] = second.split('+');
+  cli(cached, 'train', '--activation', activation, '--optimizer', optimizer);
+  expect(cellOf((cli(cached, ...SMALL_EVOLVE).best as { genes: Row }).genes)).toBe(best);
 });
