@@ -9,7 +9,7 @@ import path from 'path';
 import readline from 'readline';
 
 import { isAbortError, isUsageError } from '../src/errors';
-import { newClaimOwner, type ClaimOwner } from '../src/store/claims';
+import { describeHolder, isClaimLostError, newClaimOwner, type ClaimOwner } from '../src/store/claims';
 import { withRunOwnership } from '../src/store/run-ownership';
 import { Store, type TrialRecord } from '../src/store/store';
 import { trainOnce } from '../src/store/train-once';
@@ -201,12 +201,103 @@ describe('a trial claimed by another process', () => {
     expect(store.claimHolder('trial', 'k')).toMatchObject({ id: me.id });
   });
 
-  test('ends once the trial is stored, whoever stores it', () => {
+  test("ends when its holder stores the trial; another owner's store leaves it alone and writes nothing", () => {
     const elsewhere: ClaimOwner = { id: 'elsewhere:1:x', host: 'elsewhere', pid: 1 };
     expect(store.claimTrial('k', elsewhere).status).toBe('claimed');
-    store.saveTrial(trialRecord('k', 0.5));
+    const me = newClaimOwner();
+    const refused = (() => {
+      try {
+        store.saveTrial(trialRecord('k', 0.1), me);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isClaimLostError(refused)).toBe(true);
+    expect((refused as Error).message).toBe(`the claim on trial k was taken over by another process (${describeHolder(store.claimHolder('trial', 'k')!)}); what was done under it is not stored`);
+    expect(store.findTrial('k')).toBeUndefined();
+    expect(store.claimHolder('trial', 'k')).toMatchObject({ id: elsewhere.id });
+    // A store without an owner (no claim of its own) leaves the holder's claim too.
+    store.saveTrial(trialRecord('k', 0.2));
+    expect(store.claimHolder('trial', 'k')).toMatchObject({ id: elsewhere.id });
+    // Once stored, a late holder gets the stored trial back and overwrites nothing.
+    expect(store.saveTrial(trialRecord('k', 0.5), me)).toEqual(trialRecord('k', 0.2));
+    expect(store.saveTrial(trialRecord('k', 0.5), elsewhere)).toEqual(trialRecord('k', 0.5));
     expect(store.claimHolder('trial', 'k')).toBeUndefined();
     expect(store.claimTrial('k', newClaimOwner())).toEqual({ status: 'stored', trial: trialRecord('k', 0.5) });
+  });
+
+  test('a rung is stored only by the holder of its claim', () => {
+    const elsewhere: ClaimOwner = { id: 'elsewhere:1:x', host: 'elsewhere', pid: 1 };
+    expect(store.claimRung('k', 2, elsewhere).status).toBe('claimed');
+    const me = newClaimOwner();
+    expect(() => store.saveRung({ ...trialRecord('k', 0.1), epochs: 2 }, me)).toThrow(/^the claim on trial k@e2 was taken over/);
+    expect(store.findRung('k', 2)).toBeUndefined();
+    expect(store.saveRung({ ...trialRecord('k', 0.3), epochs: 2 }, elsewhere)).toMatchObject({ fitness: 0.3 });
+    expect(store.claimHolder('trial', 'k@e2')).toBeUndefined();
+  });
+
+  test('a holder whose claim is taken over (counted stale) stops, and waits for the new holder instead of storing its own', async () => {
+    const other = new Store(db);
+    try {
+      const me = newClaimOwner();
+      let aborted: unknown;
+      let waitedFor: string | undefined;
+      const mine = trainOnce(
+        store,
+        'k',
+        (lost) =>
+          new Promise<TrialRecord>((resolve, reject) => {
+            const finished = setTimeout(() => resolve(trialRecord('k', 0.1)), 5_000);
+            lost.addEventListener('abort', () => {
+              clearTimeout(finished);
+              aborted = lost.reason;
+              reject(new Error('training stopped'));
+            });
+          }),
+        { owner: me, heartbeatMs: 20, pollMs: 20, onWait: (holder) => (waitedFor = holder.id) },
+      );
+      while (other.claimHolder('trial', 'k')?.id !== me.id) await sleep(5);
+      // Another process counts the claim stale (a missed heartbeat, a suspended host) and takes it.
+      const taker = newClaimOwner();
+      expect(other.claimTrial('k', taker, -1).status).toBe('claimed');
+      while (aborted === undefined) await sleep(5);
+      expect(isClaimLostError(aborted)).toBe(true);
+      await sleep(60);
+      expect(waitedFor).toBe(taker.id);
+      expect(other.findTrial('k')).toBeUndefined();
+      other.saveTrial(trialRecord('k', 0.9), taker);
+      expect(await mine).toEqual({ trial: trialRecord('k', 0.9), cached: true });
+      expect(other.findTrial('k')).toEqual(trialRecord('k', 0.9));
+    } finally {
+      other.close();
+    }
+  });
+
+  test('a holder that trains on after losing its claim stores nothing over the new holder\'s result', async () => {
+    const other = new Store(db);
+    try {
+      const me = newClaimOwner();
+      let finish: () => void = () => undefined;
+      const mine = trainOnce(store, 'k', () => new Promise<TrialRecord>((resolve) => (finish = () => resolve(trialRecord('k', 0.1)))), {
+        owner: me,
+        heartbeatMs: 20,
+        pollMs: 20,
+      });
+      while (other.claimHolder('trial', 'k')?.id !== me.id) await sleep(5);
+      const taker = newClaimOwner();
+      expect(other.claimTrial('k', taker, -1).status).toBe('claimed');
+      await sleep(60);
+      // Its training ends while the new holder still trains: nothing stored, it waits.
+      finish();
+      await sleep(60);
+      expect(other.findTrial('k')).toBeUndefined();
+      expect(other.claimHolder('trial', 'k')).toMatchObject({ id: taker.id });
+      other.saveTrial(trialRecord('k', 0.9), taker);
+      expect(await mine).toEqual({ trial: trialRecord('k', 0.9), cached: true });
+      expect(other.findTrial('k')).toEqual(trialRecord('k', 0.9));
+    } finally {
+      other.close();
+    }
   });
 
   test('is released when its training fails, and the next claimant trains it', async () => {

@@ -54,25 +54,57 @@ export function describeHolder(holder: ClaimHolder): string {
   return `host ${holder.host}, pid ${holder.pid}, since ${new Date(holder.claimedAt).toISOString()}`;
 }
 
-/** Runs `work` under a claim already taken: renews it every `heartbeatMs`, and releases it however `work` ends. */
+/**
+ * A holder's claim is gone: taken over by another process (which counted it stale), or
+ * removed. What the holder was doing under it is no longer its to store.
+ */
+export class ClaimLostError extends Error {
+  override readonly name = 'ClaimLostError';
+  constructor(
+    readonly kind: ClaimKind,
+    readonly subject: string,
+    readonly holder: ClaimHolder | undefined,
+  ) {
+    super(`the claim on ${kind} ${subject} was ${holder ? `taken over by another process (${describeHolder(holder)})` : 'removed'}; what was done under it is not stored`);
+  }
+}
+
+export function isClaimLostError(error: unknown): error is ClaimLostError {
+  return error instanceof Error && error.name === 'ClaimLostError';
+}
+
+/**
+ * Runs `work` under a claim already taken: renews it every `heartbeatMs`, and releases it
+ * however `work` ends. A renewal that finds the claim gone aborts `work`'s signal with a
+ * ClaimLostError, and `work` failing after that rejects with that error (whatever `work`
+ * threw on the abort). Stores made under the claim check it themselves (Store.saveTrial).
+ */
 export async function whileHolding<T>(
   store: Store,
   kind: ClaimKind,
   subject: string,
   owner: ClaimOwner,
   heartbeatMs: number,
-  work: () => Promise<T>,
+  work: (lost: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  const lost = new AbortController();
   const beat = setInterval(() => {
+    let held: boolean;
     try {
-      store.heartbeatClaim(kind, subject, owner);
+      held = store.heartbeatClaim(kind, subject, owner);
     } catch {
       // A busy or closing file: the next beat tries again, and a claim outlives a few missed beats.
+      return;
     }
+    if (held) return;
+    clearInterval(beat);
+    lost.abort(new ClaimLostError(kind, subject, store.claimHolder(kind, subject)));
   }, heartbeatMs);
   beat.unref();
   try {
-    return await work();
+    return await work(lost.signal);
+  } catch (error) {
+    throw lost.signal.aborted ? (lost.signal.reason as ClaimLostError) : error;
   } finally {
     clearInterval(beat);
     store.releaseClaim(kind, subject, owner);

@@ -11,7 +11,7 @@ import path from 'path';
 import Database from 'better-sqlite3';
 
 import { UsageError } from '../errors';
-import { CLAIM_STALE_MS, describeHolder, isStale, type ClaimHolder, type ClaimKind, type ClaimOwner } from './claims';
+import { CLAIM_STALE_MS, ClaimLostError, describeHolder, isStale, type ClaimHolder, type ClaimKind, type ClaimOwner } from './claims';
 import { MIGRATIONS } from './migrations';
 
 export interface TrialRecord {
@@ -192,12 +192,30 @@ export class Store {
     return rows.map((row) => ({ ...runFromRow(row), createdAt: String(row.created_at), updatedAt: String(row.updated_at) }));
   }
 
-  /** Stores a trial; its claim, if any, ends with it. */
-  saveTrial(trial: TrialRecord): void {
-    this.db.transaction(() => {
-      this.insertTrial(trial);
-      this.deleteClaim('trial', trial.key);
-    })();
+  /**
+   * Stores a trial and returns what the file holds under its key. With `owner` (the
+   * holder of the trial's claim), only while it still holds the claim, which ends with
+   * the store: once the claim was taken over, a trial already stored by the new holder is
+   * returned and left as it is, and otherwise a ClaimLostError is thrown and nothing is
+   * written. Without `owner`, nobody's claim is touched.
+   */
+  saveTrial(trial: TrialRecord, owner?: ClaimOwner): TrialRecord {
+    return this.db
+      .transaction((): TrialRecord => {
+        if (owner && !this.stillHeld('trial', trial.key, owner)) {
+          const stored = this.findTrial(trial.key);
+          if (stored) return stored;
+          throw new ClaimLostError('trial', trial.key, this.claimHolder('trial', trial.key));
+        }
+        this.insertTrial(trial);
+        if (owner) this.releaseClaim('trial', trial.key, owner);
+        return trial;
+      })
+      .immediate();
+  }
+
+  private stillHeld(kind: ClaimKind, subject: string, owner: ClaimOwner): boolean {
+    return this.claimHolder(kind, subject)?.id === owner.id;
   }
 
   private insertTrial(trial: TrialRecord): void {
@@ -265,10 +283,6 @@ export class Store {
   /** Ends `owner`'s claim; someone else's is left alone. */
   releaseClaim(kind: ClaimKind, subject: string, owner: ClaimOwner): void {
     this.db.prepare('DELETE FROM claims WHERE kind = ? AND subject = ? AND owner = ?').run(kind, subject, owner.id);
-  }
-
-  private deleteClaim(kind: ClaimKind, subject: string): void {
-    this.db.prepare('DELETE FROM claims WHERE kind = ? AND subject = ?').run(kind, subject);
   }
 
   countTrials(): number {
@@ -366,10 +380,17 @@ export class Store {
     return rows.map((row) => ({ ...trialFromRow(row), epochs: Number(row.epochs) }));
   }
 
-  /** Stores a rung's result; its claim, if any, ends with it. */
-  saveRung(rung: RungRecord): void {
-    this.db.transaction(() => {
-      this.db
+  /** Stores a rung's result and returns what the file holds for it; `owner` as saveTrial's, on the rung's claim. */
+  saveRung(rung: RungRecord, owner?: ClaimOwner): RungRecord {
+    const subject = rungClaimSubject(rung.key, rung.epochs);
+    return this.db
+      .transaction((): RungRecord => {
+        if (owner && !this.stillHeld('trial', subject, owner)) {
+          const stored = this.findRung(rung.key, rung.epochs);
+          if (stored) return stored;
+          throw new ClaimLostError('trial', subject, this.claimHolder('trial', subject));
+        }
+        this.db
         .prepare(
           `INSERT OR REPLACE INTO trial_rungs (key, epochs, dataset, fingerprint, model, genes, settings, fitness, diverged, result, seconds, device, libtorch, created_at)
            VALUES (@key, @epochs, @dataset, @fingerprint, @model, @genes, @settings, @fitness, @diverged, @result, @seconds, @device, @libtorch, @createdAt)`,
@@ -382,8 +403,10 @@ export class Store {
           result: JSON.stringify(rung.result),
           createdAt: now(),
         });
-      this.deleteClaim('trial', rungClaimSubject(rung.key, rung.epochs));
-    })();
+        if (owner) this.releaseClaim('trial', subject, owner);
+        return rung;
+      })
+      .immediate();
   }
 
   /**
