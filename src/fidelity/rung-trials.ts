@@ -175,7 +175,8 @@ export async function runTrialToRung(
   try {
     return await trainToRung(store, key, packed, settings, weightsSha256, untilEpoch, placement, control);
   } catch (error) {
-    if (!isTrialFailedError(error) || error.key !== key) throw error;
+    // On the queue a rung's job is named by the key and the rung (`KEY-eN`).
+    if (!isTrialFailedError(error) || (error.key !== key && !error.key.startsWith(`${key}-e`))) throw error;
     store.saveFailedTrial(key, error.reason, error.attempts);
     control.onEvent?.({ kind: 'failed', settings, error: error.message });
     return { key, epochs: Math.min(untilEpoch, settings.epochs), accuracy: 0, diverged: false, cached: false, epochsTrained: 0, failed: error.reason };
