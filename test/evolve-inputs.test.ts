@@ -8,6 +8,10 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
+import Database from 'better-sqlite3';
+import yargs, { type Argv } from 'yargs';
+
+import { evolveCommand, RESUME_FLAGS, RUN_FLAGS } from '../src/cli/commands/evolve';
 import { openCv } from '../src/data/opencv';
 import { writeSyntheticDataset } from '../src/data/synthetic';
 import { trialCount } from './helpers/results-db';
@@ -34,6 +38,17 @@ const EVOLVE = ['evolve', '--fidelity', 'full', ...TRAINING, '--model', 'resnet5
 
 /** The one line a failing command prints (progress lines aside). */
 const failure = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('fer-ga:')).join('\n');
+
+/** The values one setting takes over the trials of a results file, sorted. */
+function settingsOfTrials(db: string, setting: string): unknown[] {
+  const handle = new Database(db, { readonly: true });
+  try {
+    const rows = handle.prepare('SELECT settings FROM trials').all() as Array<{ settings: string }>;
+    return [...new Set(rows.map((row) => (JSON.parse(row.settings) as Record<string, unknown>)[setting]))].sort();
+  } finally {
+    handle.close();
+  }
+}
 
 
 test('every network the model gene can pick is checked against --size before anything is trained', () => {
@@ -80,6 +95,58 @@ test('resume: from another folder, refusing changed data and flags that would ch
     new RegExp(`^fer-ga: --resume 1: the data set folder:${path.join(study, 'faces')} has changed since the run began \\([0-9a-f]{12}… then, [0-9a-f]{12}… now\\); restore it, or start a new run$`),
   );
   expect(trialCount(db)).toBe(trials);
+});
+
+test('every flag evolve takes is either compared on --resume or free to change', () => {
+  const builder = evolveCommand.builder as unknown as (y: Argv) => { getOptions(): { key: Record<string, unknown> } };
+  const flags = Object.keys(builder(yargs([])).getOptions().key).filter((flag) => !['help', 'version', '$0'].includes(flag));
+  expect(flags).toContain('lr-schedule');
+  expect(flags.filter((flag) => !(flag in RUN_FLAGS) && !RESUME_FLAGS.has(flag))).toEqual([]);
+});
+
+test("resume takes the run's own command line, every setting it saves included, and refuses a changed one", () => {
+  const study = path.join(tmp, 'study');
+  const own = [
+    ...EVOLVE, '--db', 'flags.db', '--generations', '1', '--population', '4', '--genes', 'activation',
+    '--lr-schedule', 'cosine', '--lr', '0.002', '--weight-decay', '0.001', '--no-augment', '--first-kernel', '3', '--validation', '0.3',
+    '--optimizer', 'rmsprop', '--activation', 'elu', '--seed', '5', '--ga-seed', '2', '--operators', 'paper', '--eta', '3', '--json',
+  ];
+  const first = run(study, ...own);
+  expect(failure(first.stderr)).toBe('');
+  const again = run(study, ...own, '--resume', '1');
+  expect(failure(again.stderr)).toBe('');
+  expect((JSON.parse(again.stdout) as { best: unknown }).best).toEqual((JSON.parse(first.stdout) as { best: unknown }).best);
+  // --optimizer reached every candidate (--genes searches the activation only).
+  expect(settingsOfTrials(path.join(study, 'flags.db'), 'optimizer')).toEqual(['rmsprop']);
+  expect(settingsOfTrials(path.join(study, 'flags.db'), 'learningRateSchedule')).toEqual(['cosine']);
+  for (const [flag, value, held] of [['--lr-schedule', 'constant', 'cosine'], ['--optimizer', 'adam', 'rmsprop'], ['--activation', 'relu', 'elu']]) {
+    const changed = run(study, 'evolve', '--resume', '1', '--db', 'flags.db', flag, value);
+    expect(changed.code).toBe(2);
+    expect(failure(changed.stderr)).toBe(`fer-ga: --resume 1 continues the run with its own settings: ${flag} ${value} differs from the run's ${held} (drop it, or start a new run)`);
+  }
+});
+
+test('a gene --genes does not search takes its flag, with its default: --optimizer adam, --activation relu', () => {
+  const study = path.join(tmp, 'study');
+  const searched = ['--generations', '1', '--population', '4'];
+  const activation = run(study, ...EVOLVE, '--db', 'activation.db', ...searched, '--genes', 'activation');
+  expect(failure(activation.stderr)).toBe('');
+  expect(settingsOfTrials(path.join(study, 'activation.db'), 'optimizer')).toEqual(['adam']);
+  const optimizer = run(study, ...EVOLVE, '--db', 'optimizer.db', ...searched, '--genes', 'optimizer', '--activation', 'elu');
+  expect(failure(optimizer.stderr)).toBe('');
+  expect(settingsOfTrials(path.join(study, 'optimizer.db'), 'activation')).toEqual(['elu']);
+});
+
+test('a --fitness-table run trains nothing, so it never reaches for --queue', () => {
+  const tables = path.resolve(__dirname, '../data/paper-tables.csv');
+  // Nothing listens on port 1: a run that probed the queue would fail.
+  const table = ['evolve', '--fitness-table', tables, '--dataset', 'kdef', '--model', 'googlenet', '--generations', '2', '--queue', 'redis://127.0.0.1:1'];
+  const fresh = run(tmp, ...table, '--db', 'queue-table.db');
+  expect(failure(fresh.stderr)).toBe('');
+  expect(fresh.code).toBe(0);
+  const resumed = run(tmp, 'evolve', '--resume', '1', '--db', 'queue-table.db', '--queue', 'redis://127.0.0.1:1');
+  expect(failure(resumed.stderr)).toBe('');
+  expect(resumed.code).toBe(0);
 });
 
 test('resume refuses a changed weights file and a changed fitness table', () => {

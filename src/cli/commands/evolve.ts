@@ -7,7 +7,7 @@ import { gaSettings, runEvolution, type EvolveSettings, type EvolveState, type F
 import { readFitnessTable, TableFitness } from '../../ga/fitness-table';
 import { GENE_CHOICES, genesByName, GENE_NAMES } from '../../ga/genes';
 import { DEFAULT_OPERATORS, OPERATOR_SET_NAMES, type OperatorSetName } from '../../ga/operator-sets';
-import type { ModelName } from '../../names';
+import type { ActivationName, ModelName, OptimizerName } from '../../names';
 import { displayUrl } from '../../queue/connection';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
@@ -24,9 +24,11 @@ import type { GlobalArguments } from '../main';
 import { printJson } from '../output';
 import { checkRunInputs, fileSha256, type RunInputs } from '../run-inputs';
 import {
+  activationFlag,
   checkTrainingInputs,
   logTrialEvent,
   modelFlag,
+  optimizerFlag,
   placements,
   probeQueueFlag,
   trialSettings,
@@ -39,6 +41,9 @@ import {
 
 interface EvolveArguments extends TrainingArguments, ParallelArguments, FidelityArguments {
   model: ModelName;
+  /** The activation and optimizer of every candidate when --genes does not search them. */
+  activation: ActivationName;
+  optimizer: OptimizerName;
   'fitness-table'?: string;
   generations: number;
   population: number;
@@ -49,7 +54,7 @@ interface EvolveArguments extends TrainingArguments, ParallelArguments, Fidelity
 }
 
 /** What an evolve run stores: enough to resume it from any folder, and to check that its inputs are unchanged. */
-interface RunSettings {
+export interface RunSettings {
   ga: EvolveSettings;
   /** The network (or the one the fitness table's rows are for); the run record keeps it too. */
   model?: string;
@@ -62,13 +67,14 @@ interface RunSettings {
 }
 
 /** Flags a resumed run may take with any value: they change where and how its trials run, not what they compute. */
-const RESUME_FLAGS = new Set(['resume', 'db', 'json', 'device', 'threads', 'parallel', 'save-best', 'cache', 'queue', 'help']);
+export const RESUME_FLAGS = new Set(['resume', 'db', 'json', 'device', 'threads', 'parallel', 'save-best', 'cache', 'queue', 'help']);
 
 /**
  * Where each flag that defines a run is kept in its settings: given again with --resume
  * (the same command line with --resume added), it must say what the run already holds.
+ * Every other flag of the command is in RESUME_FLAGS (a test holds the two lists to the command's flags).
  */
-const RUN_FLAGS: Record<string, (settings: RunSettings) => unknown> = {
+export const RUN_FLAGS: Record<string, (settings: RunSettings) => unknown> = {
   dataset: (s) => s.args.dataset,
   size: (s) => s.args.size,
   color: (s) => s.args.color,
@@ -78,9 +84,13 @@ const RUN_FLAGS: Record<string, (settings: RunSettings) => unknown> = {
   'peak-frames': (s) => s.args['peak-frames'],
   angles: (s) => s.args.angles,
   model: (s) => s.model,
+  activation: (s) => s.trial?.activation,
+  optimizer: (s) => s.trial?.optimizer,
   epochs: (s) => s.trial?.epochs,
   'batch-size': (s) => s.trial?.batchSize,
   lr: (s) => s.trial?.learningRate,
+  // Stored only when not constant (see scheduleSetting).
+  'lr-schedule': (s) => s.trial && (s.trial.learningRateSchedule ?? 'constant'),
   'weight-decay': (s) => s.trial?.weightDecay,
   augment: (s) => s.trial?.augment,
   'first-kernel': (s) => s.trial?.firstKernel,
@@ -105,7 +115,9 @@ const RUN_FLAGS: Record<string, (settings: RunSettings) => unknown> = {
 /** Refuses a flag given with --resume that would change the run: one line naming it, its value and the run's. */
 function refuseChangingFlags(run: number, stored: RunSettings, args: EvolveArguments): void {
   const asGiven = newRunSettings(args);
-  for (const flag of explicitFlags()) {
+  for (const typed of explicitFlags()) {
+    // yargs takes --batchSize for --batch-size.
+    const flag = typed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     if (RESUME_FLAGS.has(flag)) continue;
     const field = RUN_FLAGS[flag];
     const given = field?.(asGiven);
@@ -143,7 +155,8 @@ function newRunSettings(args: EvolveArguments): RunSettings {
     },
     fitnessTable,
     model: args.model,
-    trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: 'relu', optimizer: 'sgdm' }),
+    // A gene the run does not search takes its flag's value; applyGenes sets those it does.
+    trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: args.activation, optimizer: args.optimizer }),
     // With a fitness table, --dataset names its rows, not files.
     args: { ...datasetArguments(args), dataset: fitnessTable ? args.dataset : absoluteDatasetSpec(args.dataset), cache: path.resolve(args.cache) },
   };
@@ -178,6 +191,8 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
   builder: (yargs) =>
     withFidelityOptions(withParallelOption(withTrainingOptions(yargs)), 'halving')
       .option('model', modelFlag())
+      .option('activation', { ...activationFlag(), describe: 'activation of every candidate, unless --genes searches it' })
+      .option('optimizer', { ...optimizerFlag(), describe: 'optimizer of every candidate, unless --genes searches it' })
       .option('fitness-table', { type: 'string', requiresArg: true, describe: 'CSV or JSON of dataset,model,optimizer,activation,accuracy; --dataset names the rows' })
       .option('generations', { requiresArg: true, default: 20, describe: 'generations', coerce: integerFlag('generations', 1, 10000) })
       .option('population', { requiresArg: true, default: 8, describe: 'population (even)', coerce: integerFlag('population', 4, 10000) })
@@ -198,9 +213,10 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       .option('resume', { requiresArg: true, describe: 'continue run ID where it stopped (its own settings apply)', coerce: integerFlag('resume', 1) }) as never,
   handler: async (args) => {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
-    await probeQueueFlag(args);
     // A new run's settings are checked before the results file is opened or created.
     const fresh = args.resume === undefined ? newRunSettings(args) : undefined;
+    // A fitness table trains nothing: its runs never reach the queue (a resumed run is known once read).
+    if (fresh && !fresh.fitnessTable) await probeQueueFlag(args);
     if (fresh) await checkRunSettings(fresh, args);
     const store = new Store(args.db);
     let run = 0;
@@ -217,6 +233,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
         if (explicitFlags().has('cache')) settings = { ...settings, args: { ...settings.args, cache: path.resolve(args.cache) } };
         model = existing.model ?? model;
         run = existing.id;
+        if (!settings.fitnessTable) await probeQueueFlag(args);
         await checkRunSettings(settings, args);
       }
       const keeper = args['save-best'] && !settings.fitnessTable ? new BestCheckpoint(args['save-best']) : undefined;
@@ -230,7 +247,11 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
       } else {
         packed = await loadDataset(settings.args);
         inputs.fingerprint = packed.header.fingerprint;
-        if (settings.trial?.weightsFile) inputs.weightsSha256 = (await weightsOf(settings.trial.weightsFile)).sha256;
+        if (settings.trial?.weightsFile) {
+          const read = await weightsOf(settings.trial.weightsFile);
+          // A run begun when keys hashed the weights file's bytes recorded those.
+          inputs.weightsSha256 = settings.inputs?.weightsSha256 === read.fileSha256 ? read.fileSha256 : read.sha256;
+        }
       }
       if (run > 0) {
         checkRunInputs(run, settings.inputs ?? {}, inputs, { dataset: settings.args.dataset, weights: settings.trial?.weightsFile, fitnessTable: settings.fitnessTable });
