@@ -134,3 +134,17 @@ describe('gene names as flags spell them', () => {
     expect(result.stderr).toBe("fer-ga: --size 16 is below vgg16's smallest input (32 pixels)\n");
   });
 });
+
+describe('grid --model', () => {
+  test('is --models: one list, repeated or comma-separated, under either name', () => {
+    for (const flags of [['--model', 'resnet50', '--model', 'vgg16'], ['--model', 'resnet50,vgg16'], ['--models', 'resnet50', '--model', 'vgg16']]) {
+      const result = run('grid', ...flags, '--size', '16', '--db', path.join(tmp, 'none.db'));
+      expect(result.stderr).toBe("fer-ga: --size 16 is below vgg16's smallest input (32 pixels)\n");
+      expect(result.code).toBe(2);
+    }
+    expect(run('grid', '--model', 'lenet', '--db', path.join(tmp, 'none.db')).stderr).toMatch(/^fer-ga: --models must be one of alexnet, googlenet, vgg16, resnet50 \(got 'lenet'\)\n$/);
+    const grid = run('grid', ...data, '--model', 'resnet50', '--activations', 'relu', '--optimizers', 'adam', '--json');
+    expect(grid.stderr).not.toMatch(/fer-ga:/);
+    expect((JSON.parse(grid.stdout) as { rows: Array<{ model: string }> }).rows.map((r) => r.model)).toEqual(['resnet50']);
+  });
+});

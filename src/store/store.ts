@@ -297,6 +297,21 @@ export class Store {
     return Number(info.lastInsertRowid);
   }
 
+  /**
+   * The newest run of `kind` on `dataset` whose settings are exactly `settings` and that no
+   * live process holds (finished, or stopped); undefined when there is none.
+   */
+  findIdleRun(kind: 'evolve' | 'grid', dataset: string, settings: Record<string, unknown>): RunRecord | undefined {
+    const rows = this.db
+      .prepare('SELECT * FROM runs WHERE kind = ? AND dataset = ? AND settings = ? ORDER BY id DESC')
+      .all(kind, dataset, JSON.stringify(settings)) as Array<Record<string, unknown>>;
+    const idle = rows.find((row) => {
+      const holder = this.claimHolder('run', String(row.id));
+      return !holder || isStale(holder, CLAIM_STALE_MS);
+    });
+    return idle ? runFromRow(idle) : undefined;
+  }
+
   getRun<State>(id: number): RunRecord<State> | undefined {
     const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
     return row ? runFromRow<State>(row) : undefined;

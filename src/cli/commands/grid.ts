@@ -5,6 +5,7 @@ import { BestCheckpoint } from '../../best-checkpoint';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { bestGridRow, runGrid, type GridRow } from '../../grid';
+import { weightsOf } from '../../trials';
 import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../errors';
 import { choiceListFlag } from '../arguments';
@@ -41,7 +42,8 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   describe: "every network × optimizer × activation, in the paper's table layout (trials shared with evolve)",
   builder: (yargs) =>
     withFidelityOptions(withParallelOption(withTrainingOptions(yargs)), 'full')
-      .option('models', { type: 'string', requiresArg: true, default: 'resnet50', describe: 'comma-separated networks', coerce: choiceListFlag('models', MODELS) })
+      // --model as train and evolve spell it: one list, whichever name, repeated or comma-separated.
+      .option('models', { alias: 'model', type: 'string', requiresArg: true, default: 'resnet50', describe: 'networks, comma-separated or repeated (--model is the same flag)', coerce: choiceListFlag('models', MODELS) })
       .option('activations', { type: 'string', requiresArg: true, default: PAPER_ACTIVATIONS.join(','), describe: 'comma-separated activations', coerce: choiceListFlag('activations', ACTIVATIONS) })
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
   handler: async (args) => {
@@ -56,13 +58,17 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     let bestCheckpoint: string | undefined;
     let run = 0;
     try {
-      run = store.createRun('grid', absoluteDatasetSpec(args.dataset), args.models.length === 1 ? args.models[0] : null, {
+      const dataset = absoluteDatasetSpec(args.dataset);
+      const settings = {
         trial: base,
         ...(halving ? { fidelity: halving } : {}),
         choices: { models: args.models, optimizers: args.optimizers, activations: args.activations },
-        inputs: { fingerprint: packed.header.fingerprint },
-      });
-      process.stderr.write(`grid run ${run} in ${args.db}\n`);
+        inputs: { fingerprint: packed.header.fingerprint, ...(base.weightsFile ? { weightsSha256: (await weightsOf(base.weightsFile)).sha256 } : {}) },
+      };
+      // The same grid again (same data, weights and settings) continues its run, finished or stopped, instead of leaving another.
+      const same = store.findIdleRun('grid', dataset, settings);
+      run = same?.id ?? store.createRun('grid', dataset, args.models.length === 1 ? args.models[0] : null, settings);
+      process.stderr.write(`grid run ${run} in ${args.db}${same ? ' (continued)' : ''}\n`);
       // Held while it trains, so `fer-ga runs` tells a grid in progress from a stopped one.
       rows = await withQueueTrainer(args, (trainer) => withRunOwnership(store, run, () => withInterrupt(async (signal) => {
         const done = await runGrid(store, packed, base, args, placements(args), {
