@@ -9,15 +9,18 @@
  * Settings that do nothing in a given configuration (a hold-out fraction under k-fold,
  * freezing without pretrained weights) are written as null, and a setting that names the
  * default (a first kernel equal to the network's own) as the default, so they cannot split
- * one trial into two. Pretrained weights count by their tensors' content, not the file's
- * bytes (see weights.ts), so the same weights in either format are one trial.
+ * one trial into two; likewise a partial load of weights that fill the network fully. Pretrained
+ * weights count by their tensors' content, not the file's bytes (see weights.ts), so the same
+ * weights in either format are one trial.
  */
 import crypto from 'crypto';
 
 import type { PackedDataset } from './data/cache';
 import type { NativeInfo } from './native';
 import { OWN_FIRST_KERNEL, type LearningRateScheduleName } from './names';
+import { partialLoadSkips } from './state-dict-layout';
 import type { TrialPlacement, TrialSettings } from './trials';
+import { weightsLayout } from './weights';
 
 /**
  * The version of what turns settings into numbers: the native training loop
@@ -85,6 +88,17 @@ export function keyedSettings(
 }
 
 /**
+ * `--partial-weights` on weights that fill the network fully (a partial load would skip
+ * nothing) loads them exactly as without it: the same trial.
+ */
+function withoutNoOpPartialLoad(packed: Pick<PackedDataset, 'header'>, settings: TrialSettings, weightsSha256: string | null): TrialSettings {
+  if (!settings.partialWeights || weightsSha256 === null) return settings;
+  const { classes, channels } = packed.header;
+  const skips = partialLoadSkips(weightsLayout(weightsSha256), { model: settings.model, classes: classes.length, channels, firstKernel: settings.firstKernel });
+  return skips.length > 0 ? settings : { ...settings, partialWeights: false };
+}
+
+/**
  * The key of a trial whose initial weights (if any) hash to `weightsSha256`, trained with
  * `cpuThreads` (cpuThreadsOf its placement). Callers get the hash from loadWeights, which
  * hashes the tensors it parsed from the bytes it read; never from a setting.
@@ -101,7 +115,7 @@ export function keyOfTrial(
     classes: packed.header.classes,
     size: packed.header.size,
     channels: packed.header.channels,
-    settings: keyedSettings(settings, weightsSha256, cpuThreads, trainerVersion),
+    settings: keyedSettings(withoutNoOpPartialLoad(packed, settings, weightsSha256), weightsSha256, cpuThreads, trainerVersion),
   });
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }

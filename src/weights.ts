@@ -12,6 +12,7 @@ import { UsageError } from './errors';
 import { bfloat16ToFloat, halfToFloat } from './float16';
 import type { NamedWeights } from './native';
 import { dimensions, elementCount } from './tensor-shape';
+import type { LayoutEntry } from './state-dict-layout';
 import { readTorchSave } from './torch-save';
 
 const DTYPES = new Map<string, { bytes: number; read: (view: DataView, offset: number) => number; integer?: boolean }>([
@@ -150,7 +151,23 @@ function loadWeightsSync(file: string): LoadedWeights {
   }
   const fileSha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   const weights = file.endsWith('.safetensors') ? readSafetensors(file, bytes) : readTorchSave(file, bytes);
-  return { weights, sha256: weightsContentSha256(weights), fileSha256 };
+  const sha256 = weightsContentSha256(weights);
+  layouts.set(sha256, weights.map(({ name, shape }) => ({ name, shape })));
+  return { weights, sha256, fileSha256 };
+}
+
+// The names and shapes of every set of weights read in this process, by content hash: the
+// hash covers them, so this is the hash's preimage, not state.
+const layouts = new Map<string, LayoutEntry[]>();
+
+/**
+ * The names and shapes of the weights whose content hash is `sha256` (read by loadWeights
+ * in this process, as every hash a key is made of is); an error otherwise.
+ */
+export function weightsLayout(sha256: string): LayoutEntry[] {
+  const layout = layouts.get(sha256);
+  if (!layout) throw new Error(`no weights with content hash ${sha256} were read in this process (hashes come from loadWeights)`);
+  return layout;
 }
 
 /** The weights alone (see loadWeights for their hash). */

@@ -17,6 +17,8 @@ import { loadWeights, writeSafetensors } from '../src/weights';
 import { MODELS, OWN_FIRST_KERNEL } from '../src/names';
 import type { NamedWeights } from '../src/native';
 import { describeNetwork, minimumSize } from '../src/networks';
+import { TrainedModel } from '../src/model';
+import { partialLoadSkips, stateDictLayout } from '../src/state-dict-layout';
 
 const CPU_ONE: TrialPlacement = { device: 'cpu', threads: 1 };
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
@@ -174,6 +176,67 @@ describe("a trial's key", () => {
     expect(await trialKey(packed, { ...base, weightsFile: renamed }, CPU_ONE)).toBe(fromWeights);
     // With weights, freezing counts.
     expect(await trialKey(packed, { ...base, weightsFile: weights, freezeEpochs: 2 }, CPU_ONE)).not.toBe(fromWeights);
+  });
+});
+
+describe('--partial-weights on weights that fill the network fully', () => {
+  const byName = (entries: Array<{ name: string; shape: number[] }>) => [...entries].sort((a, b) => (a.name < b.name ? -1 : 1));
+
+  test("each network's layout is the addon's own, at any class count, channels and first kernel", async () => {
+    for (const model of MODELS) {
+      for (const spec of [{ classes: 7, channels: 1 as const, firstKernel: 0 }, { classes: 10, channels: 3 as const, firstKernel: 5 }]) {
+        const native = await describeNetwork({ model, size: minimumSize(model), ...spec });
+        expect(byName(stateDictLayout({ model, ...spec }))).toEqual(byName(native.stateDict));
+      }
+    }
+  }, 120_000);
+
+  test('skip what a partial load of the addon skips, and nothing else', async () => {
+    const spec = { model: 'googlenet' as const, classes: 7, channels: 1 as const, size: 15 };
+    const full: NamedWeights = stateDictLayout({ ...spec, firstKernel: 0 }).map(({ name, shape }) => ({
+      name,
+      shape,
+      data: name.endsWith('num_batches_tracked') ? new Float64Array(1) : new Float32Array(shape.reduce((n, d) => n * d, 1)),
+      dtype: name.endsWith('num_batches_tracked') ? ('int64' as const) : ('float32' as const),
+    }));
+    const change = (name: string, shape: number[]) => full.map((w) => (w.name === name ? { ...w, shape, data: new Float32Array(shape.reduce((n, d) => n * d, 1)) } : w));
+    const cases: Array<[string, NamedWeights]> = [
+      ['full', full],
+      ['aux heads and no step counters', [...full.filter((w) => !w.name.endsWith('num_batches_tracked')), { name: 'aux1.fc2.bias', shape: [1000], data: new Float32Array(1000) }]],
+      ['another class count', change('fc.weight', [1000, 1024]).map((w) => (w.name === 'fc.bias' ? { ...w, shape: [1000], data: new Float32Array(1000) } : w))],
+      ['RGB first filters', change('conv1.conv.weight', [64, 3, 7, 7])],
+      ['a missing key', full.filter((w) => w.name !== 'inception3a.branch1.bn.weight')],
+      ['an unexpected key', [...full, { name: 'extra.weight', shape: [2], data: new Float32Array(2) }]],
+      ['a mis-shaped key', change('conv2.conv.weight', [64, 64, 3, 3])],
+      ['another first kernel', change('conv1.conv.weight', [64, 1, 5, 5])],
+    ];
+    for (const [what, weights] of cases) {
+      const file = path.join(tmp, 'partial.safetensors');
+      writeSafetensors(file, weights);
+      const { model, report } = await TrainedModel.fromWeights(spec, file, { partial: true });
+      model.dispose();
+      const skipped = report.skipped.filter((name) => !name.startsWith('aux')).sort();
+      expect([what, partialLoadSkips(weights, { ...spec, firstKernel: 0 }).sort()]).toEqual([what, skipped]);
+    }
+  }, 120_000);
+
+  test('key as without it; weights it does skip keys keep it', async () => {
+    const packed = { header: { fingerprint: 'f', classes: ['a', 'b', 'c'], size: 16, channels: 1 } } as unknown as Parameters<typeof trialKey>[0];
+    const base: TrialSettings = { ...TRIAL_DEFAULTS, model: 'resnet50', activation: 'relu', optimizer: 'adam' };
+    const layout = stateDictLayout({ model: 'resnet50', classes: 3, channels: 1, firstKernel: 0 });
+    const tensors = (entries: typeof layout): NamedWeights =>
+      entries.map(({ name, shape }) => ({ name, shape, data: new Float32Array(shape.reduce((n, d) => n * d, 1)), dtype: 'float32' as const }));
+    const fits = path.join(tmp, 'fits.safetensors');
+    writeSafetensors(fits, tensors(layout));
+    const withFit = { ...base, weightsFile: fits };
+    expect(await trialKey(packed, { ...withFit, partialWeights: true }, CPU_ONE)).toBe(await trialKey(packed, withFit, CPU_ONE));
+    // At another first kernel the same file no longer fits: there, the partial load is another trial.
+    const otherKernel = { ...withFit, firstKernel: 5 };
+    expect(await trialKey(packed, { ...otherKernel, partialWeights: true }, CPU_ONE)).not.toBe(await trialKey(packed, otherKernel, CPU_ONE));
+    const lacking = path.join(tmp, 'lacking.safetensors');
+    writeSafetensors(lacking, tensors(layout.filter((entry) => entry.name !== 'fc.bias')));
+    const withLack = { ...base, weightsFile: lacking };
+    expect(await trialKey(packed, { ...withLack, partialWeights: true }, CPU_ONE)).not.toBe(await trialKey(packed, withLack, CPU_ONE));
   });
 });
 
