@@ -98,7 +98,13 @@ export async function whileHolding<T>(
     }
     if (held) return;
     clearInterval(beat);
-    lost.abort(new ClaimLostError(kind, subject, store.claimHolder(kind, subject)));
+    let holder: ClaimHolder | undefined;
+    try {
+      holder = store.claimHolder(kind, subject);
+    } catch {
+      // Who holds it now only words the message.
+    }
+    lost.abort(new ClaimLostError(kind, subject, holder));
   }, heartbeatMs);
   beat.unref();
   try {
