@@ -14,7 +14,8 @@ import type { Redis } from 'ioredis';
 import { prepareDataset, type PreparedDataset } from '../src/data/dataset';
 import { TrainedModel } from '../src/model';
 import { blobMeta, fetchBlob, putBlob, putFileBlob } from '../src/queue/blobs';
-import { connect, KEY_PREFIX, TRIAL_QUEUE } from '../src/queue/connection';
+import { connect, CUDA_TRIAL_QUEUE, KEY_PREFIX, TRIAL_QUEUE } from '../src/queue/connection';
+import { QueueTrainer } from '../src/queue/queue-trainer';
 import { TRIAL_JOB_VERSION, type TrialJob, type TrialJobResult } from '../src/queue/trial-job';
 import { WORKERS_KEY } from '../src/queue/worker-registry';
 import { keyOfTrial } from '../src/trial-key';
@@ -292,5 +293,40 @@ describe('fer-ga worker', () => {
     c.child.kill('SIGINT');
     expect(await c.exited).toEqual({ code: 130, signal: null });
     expect(await (await Job.fromId(queue, job.key))?.getState()).toBe('active');
+  });
+});
+
+describe('a trial keyed for CUDA', () => {
+  test('is never trained by a CPU worker: the coordinator queues it for CUDA workers, and one put on the CPU queue is refused', async () => {
+    // The trial the stopped worker left active would keep this one busy: a fresh queue.
+    await queue.obliterate({ force: true });
+    const d = await startWorker('d');
+    const settings = settingsWith({ seed: 9 });
+    const cudaJob: TrialJob = { ...trialJob({ seed: 9 }), key: keyOfTrial(packed, settings, null, null), cpuThreads: null };
+
+    // The coordinator queues it where CUDA workers take trials from; the CPU worker never sees it.
+    const trainer = await QueueTrainer.open(server.url);
+    const cudaQueue = new Queue(CUDA_TRIAL_QUEUE, { connection: redis, prefix: KEY_PREFIX });
+    try {
+      const stop = new AbortController();
+      const waiting = trainer.train(cudaJob.key, packed, settings, null, null, { signal: stop.signal });
+      await until('the job on the CUDA queue', async () => ((await cudaQueue.getJobState(cudaJob.key)) === 'waiting' ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 3 * LOCK_SECONDS * 1000));
+      expect(await cudaQueue.getJobState(cudaJob.key)).toBe('waiting');
+      stop.abort();
+      await expect(waiting).rejects.toThrow(/abort/i);
+    } finally {
+      await trainer.close();
+      await cudaQueue.close();
+    }
+
+    // Put on the CPU trials' queue all the same: refused at once, not trained.
+    await add(cudaJob, cudaJob.key);
+    const refused = await finished(cudaJob.key);
+    expect(await refused.getState()).toBe('failed');
+    expect(refused.failedReason).toBe('trial job: keyed for CUDA, and this worker trains CPU trials only; not trained');
+    expect(refused.attemptsMade).toBe(1);
+    expect(d.stderr()).toContain('(CPU trials;');
+    expect(d.stderr()).not.toMatch(/: started/);
   });
 });

@@ -25,6 +25,11 @@ export interface BlobMeta {
    * format is told by its name (`.safetensors`, else torch.save).
    */
   ext: string;
+  /**
+   * A rung state's owner: `<trial key>-e<epochs>-fold<n>` (see state-blobs.ts). Whoever
+   * uses the state checks it names the trial, epochs and fold it is asked for.
+   */
+  state?: string;
 }
 
 /** A blob missing from Redis, or whose bytes do not hash to its name. */
@@ -57,7 +62,36 @@ export async function hasBlob(redis: Redis, sha256: string): Promise<boolean> {
 export async function blobMeta(redis: Redis, sha256: string): Promise<BlobMeta | null> {
   const fields = await redis.hgetall(blobKey(sha256));
   if (fields.bytes === undefined) return null;
-  return { sha256, bytes: Number(fields.bytes), chunks: Number(fields.chunks), ext: safeExtension(fields.ext) };
+  return { sha256, bytes: Number(fields.bytes), chunks: Number(fields.chunks), ext: safeExtension(fields.ext), ...(fields.state !== undefined ? { state: fields.state } : {}) };
+}
+
+/** Removes a blob: its meta first (readers then find none), then its chunks. Returns its bytes, 0 when Redis did not hold it. */
+export async function deleteBlob(redis: Redis, sha256: string): Promise<number> {
+  const meta = await blobMeta(redis, sha256);
+  await redis.del(blobKey(sha256));
+  if (!meta) return 0;
+  const chunks = Array.from({ length: meta.chunks }, (_, index) => chunkKey(sha256, index));
+  for (let first = 0; first < chunks.length; first += 1000) await redis.del(...chunks.slice(first, first + 1000));
+  return meta.bytes;
+}
+
+/** Every blob's meta Redis holds (SCAN: a blob added meanwhile may or may not be listed). */
+export async function allBlobMetas(redis: Redis): Promise<BlobMeta[]> {
+  const metas: BlobMeta[] = [];
+  // A meta's key is the prefix and 64 characters; a chunk's has `:<index>` after them.
+  const match = `${KEY_PREFIX}:blob:${'?'.repeat(64)}`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const sha256 = key.slice(-64);
+      if (!SHA256.test(sha256)) continue;
+      const meta = await blobMeta(redis, sha256);
+      if (meta) metas.push(meta);
+    }
+  } while (cursor !== '0');
+  return metas;
 }
 
 /** Chunks written in batches of this many per round trip. */
@@ -67,7 +101,7 @@ const CHUNKS_PER_BATCH = 8;
  * Writes a blob's chunks from `read(index)` and, when the bytes written hash to `sha256`,
  * its meta last. Identical concurrent uploads write identical keys, so they do not race.
  */
-async function writeBlob(redis: Redis, sha256: string, bytes: number, ext: string, read: (index: number) => Promise<Buffer>): Promise<void> {
+async function writeBlob(redis: Redis, sha256: string, bytes: number, tags: { ext: string; state?: string }, read: (index: number) => Promise<Buffer>): Promise<void> {
   const chunks = Math.max(1, Math.ceil(bytes / BLOB_CHUNK_BYTES));
   const hash = crypto.createHash('sha256');
   for (let first = 0; first < chunks; first += CHUNKS_PER_BATCH) {
@@ -81,7 +115,7 @@ async function writeBlob(redis: Redis, sha256: string, bytes: number, ext: strin
   }
   const written = hash.digest('hex');
   if (written !== sha256) throw new BlobError(`blob ${sha256}: the bytes read to upload hash to ${written} (the file changed while uploading?)`);
-  await redis.hset(blobKey(sha256), { bytes, chunks, ext: safeExtension(ext) });
+  await redis.hset(blobKey(sha256), { bytes, chunks, ext: safeExtension(tags.ext), ...(tags.state !== undefined ? { state: tags.state } : {}) });
 }
 
 /** Stores `bytes` unless Redis holds them already; returns their SHA-256. */
@@ -89,7 +123,7 @@ export async function putBlob(redis: Redis, bytes: Uint8Array, options: { ext?: 
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
   if (!(await hasBlob(redis, sha256))) {
-    await writeBlob(redis, sha256, buffer.length, options.ext ?? '', async (index) => buffer.subarray(index * BLOB_CHUNK_BYTES, (index + 1) * BLOB_CHUNK_BYTES));
+    await writeBlob(redis, sha256, buffer.length, { ext: options.ext ?? '' }, async (index) => buffer.subarray(index * BLOB_CHUNK_BYTES, (index + 1) * BLOB_CHUNK_BYTES));
   }
   return sha256;
 }
@@ -107,16 +141,16 @@ function hashOnce(file: string, stat: fs.Stats): Promise<string> {
  * Uploads a file as a blob unless Redis holds it already (checked on every call: a Redis
  * restarted without persistence has lost it), keeping the file's extension in its meta.
  * The file is hashed once per process (by path, size and modification time) and read
- * chunk by chunk, never whole.
+ * chunk by chunk, never whole. `state` tags a rung state with its trial, epochs and fold.
  */
-export async function putFileBlob(redis: Redis, file: string): Promise<{ sha256: string; bytes: number }> {
+export async function putFileBlob(redis: Redis, file: string, options: { state?: string } = {}): Promise<{ sha256: string; bytes: number }> {
   const resolved = path.resolve(file);
   const stat = await fs.promises.stat(resolved);
   const sha256 = await hashOnce(resolved, stat);
   if (!(await hasBlob(redis, sha256))) {
     const handle = await fs.promises.open(resolved, 'r');
     try {
-      await writeBlob(redis, sha256, stat.size, path.extname(resolved), async (index) => {
+      await writeBlob(redis, sha256, stat.size, { ext: path.extname(resolved), state: options.state }, async (index) => {
         const chunk = Buffer.alloc(Math.min(BLOB_CHUNK_BYTES, stat.size - index * BLOB_CHUNK_BYTES));
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, index * BLOB_CHUNK_BYTES);
         return chunk.subarray(0, bytesRead);

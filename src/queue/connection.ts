@@ -8,8 +8,26 @@ import IORedis, { type Redis, type RedisOptions } from 'ioredis';
 
 import { UsageError } from '../errors';
 
-/** BullMQ's queue of trials; every coordinator and worker of a Redis shares it. */
+/**
+ * BullMQ's queues of trials, one per kind of device a trial's key is made for: a CPU
+ * trial's key holds the threads it trains with, a CUDA trial's holds none and its numbers
+ * are CUDA's. A worker takes jobs from its device's queue only, so a CPU-only worker never
+ * sees a CUDA trial (nor a GPU worker a CPU one), and a job needs no refusing and handing back.
+ */
 export const TRIAL_QUEUE = 'fer-ga-trials';
+export const CUDA_TRIAL_QUEUE = 'fer-ga-trials-cuda';
+
+export type DeviceKind = 'cpu' | 'cuda';
+export const DEVICE_KINDS: readonly DeviceKind[] = ['cpu', 'cuda'];
+
+/** The kind of device a trial keyed with `cpuThreads` trains on (null: CUDA). */
+export function deviceKindOf(cpuThreads: number | null): DeviceKind {
+  return cpuThreads === null ? 'cuda' : 'cpu';
+}
+
+export function trialQueueOf(kind: DeviceKind): string {
+  return kind === 'cuda' ? CUDA_TRIAL_QUEUE : TRIAL_QUEUE;
+}
 /** Prefix of every key fer-ga writes (BullMQ's and its own). */
 export const KEY_PREFIX = 'fer-ga';
 

@@ -14,11 +14,13 @@ import type { Redis } from 'ioredis';
 import type { PackedDataset } from '../data/cache';
 import { abortError } from '../errors';
 import type { TrialRecord } from '../store/store';
-import { weightsOf, type RungTraining, type TrialControl, type TrialSettings, type TrialTrainer } from '../trials';
-import { fetchBlob, putFileBlob } from './blobs';
-import { connect, displayUrl, KEY_PREFIX, TRIAL_QUEUE } from './connection';
+import { splitsFor, weightsOf, type RungTraining, type TrialControl, type TrialSettings, type TrialTrainer } from '../trials';
+import { deleteBlob, fetchBlob, putFileBlob } from './blobs';
+import { connect, deviceKindOf, displayUrl, KEY_PREFIX, trialQueueOf, type DeviceKind } from './connection';
+import { checkReturnedTrial, type AskedTrial } from './result-check';
+import { foldStateTags, stateMismatch } from './state-blobs';
 import { TrialFailedError } from './trial-failed';
-import { TRIAL_JOB_VERSION, trialJobId, validateTrialJob, type BlobRef, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
+import { TRIAL_ATTEMPTS, TRIAL_JOB_VERSION, trialJobId, validateTrialJob, type BlobRef, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
 
 /** The name every trial job carries (the id tells them apart). */
 export const TRIAL_JOB_NAME = 'trial';
@@ -30,7 +32,7 @@ const KEEP_FINISHED_S = 7 * 24 * 3600;
  * stays a week, so another coordinator, or this one resumed, still finds its result.
  */
 export const TRIAL_JOB_OPTIONS: JobsOptions = {
-  attempts: 3,
+  attempts: TRIAL_ATTEMPTS,
   backoff: { type: 'fixed', delay: 1000 },
   removeOnComplete: { age: KEEP_FINISHED_S },
   removeOnFail: { age: KEEP_FINISHED_S },
@@ -40,8 +42,17 @@ type Upload = { sha256: string; bytes: number };
 
 interface Pending {
   data: TrialJob;
-  /** Every file the job names by hash (pack, weights, rung states): uploaded again should Redis lose them. */
-  files: string[];
+  /** Every file the job names by hash (pack, weights, rung states), with its state tag: uploaded again should Redis lose them. */
+  files: Array<{ file: string; state?: string }>;
+  /** What the worker's record is checked against. */
+  asked: AskedTrial;
+}
+
+/** A queue of trials for one kind of device, and the events a coordinator waits on from it. */
+interface Lane {
+  queue: Queue;
+  events: QueueEvents;
+  eventsRedis: Redis;
 }
 
 export interface QueueTrainerOptions {
@@ -57,23 +68,18 @@ export class QueueTrainer implements TrialTrainer {
   private readonly progressListeners = new Map<string, (progress: TrialJobProgress) => void>();
   /** Trials this process has seen fail: asked for again, they fail at once instead of being retried. */
   private readonly failedHere = new Set<string>();
+  /** The queue of each device kind this process has queued trials on, opened on first use. */
+  private readonly lanes = new Map<DeviceKind, Promise<Lane>>();
   private connectionLost = false;
   private closing = false;
 
   private constructor(
     private readonly url: string,
     private readonly redis: Redis,
-    private readonly eventsRedis: Redis,
-    private readonly queue: Queue,
-    private readonly events: QueueEvents,
     private readonly onNotice: (line: string) => void,
   ) {
     // ioredis reconnects for ever; its errors while it does are expected, and said once.
-    const quiet = () => undefined;
-    redis.on('error', quiet);
-    eventsRedis.on('error', quiet);
-    queue.on('error', quiet);
-    events.on('error', quiet);
+    redis.on('error', () => undefined);
     redis.on('close', () => {
       if (this.connectionLost || this.closing) return;
       this.connectionLost = true;
@@ -85,29 +91,47 @@ export class QueueTrainer implements TrialTrainer {
       this.onNotice(`queue ${displayUrl(this.url)}: reconnected`);
       void this.requeuePending();
     });
-    events.on('progress', ({ jobId, data }) => {
-      const progress = progressOf(data);
-      if (progress) this.progressListeners.get(jobId)?.(progress);
-    });
   }
 
   /** Connects to the queue at `url` (probeQueue has checked it can be reached). */
   static async open(url: string, options: QueueTrainerOptions = {}): Promise<QueueTrainer> {
-    const redis = connect(url);
-    const eventsRedis = connect(url);
-    const queue = new Queue(TRIAL_QUEUE, { connection: redis, prefix: KEY_PREFIX });
-    const events = new QueueEvents(TRIAL_QUEUE, { connection: eventsRedis, prefix: KEY_PREFIX });
-    const trainer = new QueueTrainer(url, redis, eventsRedis, queue, events, options.onNotice ?? (() => undefined));
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    const trainer = new QueueTrainer(url, connect(url), options.onNotice ?? (() => undefined));
+    // CPU trials are the common case: their queue is ready before the first trial.
+    await trainer.lane('cpu');
     return trainer;
+  }
+
+  private lane(kind: DeviceKind): Promise<Lane> {
+    let lane = this.lanes.get(kind);
+    if (!lane) {
+      lane = (async () => {
+        const name = trialQueueOf(kind);
+        const eventsRedis = connect(this.url);
+        const queue = new Queue(name, { connection: this.redis, prefix: KEY_PREFIX });
+        const events = new QueueEvents(name, { connection: eventsRedis, prefix: KEY_PREFIX });
+        eventsRedis.on('error', () => undefined);
+        queue.on('error', () => undefined);
+        events.on('error', () => undefined);
+        events.on('progress', ({ jobId, data }) => {
+          const progress = progressOf(data);
+          if (progress) this.progressListeners.get(jobId)?.(progress);
+        });
+        await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+        return { queue, events, eventsRedis };
+      })();
+      this.lanes.set(kind, lane);
+    }
+    return lane;
   }
 
   /**
    * Queues trial `key` (unless it is queued, running or done already) and waits for its
-   * record. A TrialFailedError when it failed after every attempt; an AbortError when
-   * `signal` stops the wait (the job stays queued, for a resumed run to wait for again).
-   * With `rung`: its part of the schedule, from the state files it names (uploaded as
-   * blobs), and the states the worker reached fetched into `rung.saveStates`.
+   * record. A TrialFailedError when it failed after every attempt, or when the worker's
+   * record is not the trial asked for; an AbortError when `signal` stops the wait (the
+   * job stays queued, for a resumed run to wait for again). With `rung`: its part of the
+   * schedule, from the state files it names (uploaded as blobs, and removed from Redis
+   * once the rung is trained: the coordinator keeps its own copies), and the states the
+   * worker reached fetched into `rung.saveStates`.
    */
   async train(
     key: string,
@@ -118,27 +142,33 @@ export class QueueTrainer implements TrialTrainer {
     control: Pick<TrialControl, 'signal' | 'onEvent'> = {},
     rung?: RungTraining,
   ): Promise<TrialRecord> {
-    const files = [packed.file, ...(settings.weightsFile ? [settings.weightsFile] : []), ...(rung?.states ?? [])];
-    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256, cpuThreads, rung), files };
+    const folds = splitsFor(packed, settings).length;
+    const startTags = rung ? foldStateTags(key, rung.fromEpoch, folds) : [];
+    const files = [{ file: packed.file }, ...(settings.weightsFile ? [{ file: settings.weightsFile }] : []), ...(rung?.states ?? []).map((file, i) => ({ file, state: startTags[i] }))];
+    const asked: AskedTrial = { key, packed, settings, weightsSha256, cpuThreads, fromEpoch: rung?.fromEpoch ?? 0, untilEpoch: rung?.untilEpoch ?? settings.epochs };
+    const pending: Pending = { data: await this.jobData(key, packed, settings, weightsSha256, cpuThreads, rung, startTags), files, asked };
     const id = trialJobId(pending.data);
+    const { queue, events } = await this.lane(deviceKindOf(cpuThreads));
     this.pending.set(id, pending);
     const onEvent = control.onEvent;
     if (onEvent) this.progressListeners.set(id, (p) => onEvent({ kind: 'fold', fold: p.fold, folds: p.folds, settings, epoch: p.epoch, epochs: p.epochs }));
     try {
-      const job = await this.enqueue(pending);
-      const finished = job.waitUntilFinished(this.events);
+      const job = await this.enqueue(queue, pending);
+      const finished = job.waitUntilFinished(events);
       let returned: unknown;
       try {
         returned = await untilAborted(finished, control.signal);
       } catch (error) {
         if (control.signal?.aborted) throw abortError();
-        throw (await this.failure(id)) ?? error;
+        throw (await this.failure(queue, id)) ?? error;
       }
-      const record = usableRecord(key, returned, statesExpected(pending.data));
-      if (typeof record === 'string') throw this.failed(id, record, (await this.queue.getJob(id))?.attemptsMade ?? 0);
+      const record = await this.usable(pending, returned);
+      if (typeof record === 'string') throw this.failed(id, record, (await queue.getJob(id))?.attemptsMade ?? 0);
       // Where a later promotion continues from: the states the worker reached, here (none after a divergence).
       const states = (returned as TrialJobResult).states ?? [];
       await Promise.all(states.map((state, fold) => (rung?.saveStates ? fetchBlob(this.redis, state.sha256, rung.saveStates[fold]) : undefined)));
+      // The states this rung continued from are behind it now: Redis need not hold them (the files here stay until the rung is stored).
+      await Promise.all(pending.data.rung?.states.map((state) => deleteBlob(this.redis, state.sha256)) ?? []);
       return settings.weightsFile ? { ...record, settings: { ...record.settings, weightsFile: settings.weightsFile } } : record;
     } finally {
       this.pending.delete(id);
@@ -148,22 +178,27 @@ export class QueueTrainer implements TrialTrainer {
 
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
-    this.eventsRedis.disconnect();
+    const lanes = await Promise.allSettled(this.lanes.values());
+    for (const lane of lanes) {
+      if (lane.status !== 'fulfilled') continue;
+      await Promise.allSettled([lane.value.events.close(), lane.value.queue.close()]);
+      lane.value.eventsRedis.disconnect();
+    }
     this.redis.disconnect();
   }
 
-  /** The job for a trial, with its data set and weights uploaded (each once) and checked as a worker will check it. */
+  /** The job for a trial, with its data set, weights and rung states uploaded (each once) and checked as a worker will check it. */
   private async jobData(
     key: string,
     packed: PackedDataset,
     settings: TrialSettings,
     weightsSha256: string | null,
     cpuThreads: number | null,
-    rung?: RungTraining,
+    rung: RungTraining | undefined,
+    startTags: string[],
   ): Promise<TrialJob> {
     const pack = await this.upload(packed.file);
-    const states: BlobRef[] = await Promise.all((rung?.states ?? []).map((file) => this.upload(file)));
+    const states: BlobRef[] = await Promise.all((rung?.states ?? []).map((file, i) => this.upload(file, startTags[i])));
     let weights: Upload | null = null;
     if (settings.weightsFile) {
       weights = await this.upload(settings.weightsFile);
@@ -186,28 +221,49 @@ export class QueueTrainer implements TrialTrainer {
     });
   }
 
-  private upload(file: string): Promise<Upload> {
+  private upload(file: string, state?: string): Promise<Upload> {
     let upload = this.uploads.get(file);
     if (!upload) {
-      upload = putFileBlob(this.redis, file).finally(() => this.uploads.delete(file));
+      upload = putFileBlob(this.redis, file, { state }).finally(() => this.uploads.delete(file));
       this.uploads.set(file, upload);
     }
     return upload;
   }
 
   /**
+   * The record a worker returned, or why it cannot be stored: it must be the trial asked
+   * for (checkReturnedTrial) and, for a rung below the full schedule that did not diverge,
+   * come with one state per fold, each in Redis and tagged as that fold's state at that rung.
+   */
+  private async usable(pending: Pending, returned: unknown): Promise<TrialRecord | string> {
+    const record = checkReturnedTrial(pending.asked, returned);
+    if (typeof record === 'string' || record.diverged || trialJobId(pending.data) === pending.data.key) return record;
+    const { key, untilEpoch } = pending.asked;
+    const tags = foldStateTags(key, untilEpoch, splitsFor(pending.asked.packed, pending.asked.settings).length);
+    const states = (returned as Partial<TrialJobResult>).states;
+    const from = `worker ${String((returned as Partial<TrialJobResult>).worker)}`;
+    if (!Array.isArray(states) || states.length !== tags.length || !states.every((s) => /^[0-9a-f]{64}$/.test(String((s as Partial<BlobRef>)?.sha256)))) {
+      return `${from} returned no state for each of the ${tags.length} folds`;
+    }
+    for (const [fold, state] of states.entries()) {
+      const mismatch = await stateMismatch(this.redis, state.sha256, tags[fold]);
+      if (mismatch) return `${from} returned ${mismatch}`;
+    }
+    return record;
+  }
+
+  /**
    * Adds the job unless its id exists. A job this process has not seen end, found failed or
    * done with a result no one can use, is asked for again: a later run retries it.
    */
-  private async enqueue(pending: Pending): Promise<Job> {
-    const { key } = pending.data;
+  private async enqueue(queue: Queue, pending: Pending): Promise<Job> {
     const id = trialJobId(pending.data);
-    await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: id });
-    const job = await this.queue.getJob(id);
+    await queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: id });
+    const job = await queue.getJob(id);
     if (!job) throw new Error(`trial job ${id} vanished from ${displayUrl(this.url)} as it was added`);
     if (this.failedHere.has(id)) return job;
     const state = await job.getState();
-    const unusable = state === 'failed' || (state === 'completed' && typeof usableRecord(key, job.returnvalue, statesExpected(pending.data)) === 'string');
+    const unusable = state === 'failed' || (state === 'completed' && typeof (await this.usable(pending, job.returnvalue)) === 'string');
     if (unusable) {
       await job.updateData(pending.data);
       // Another coordinator may have retried it first: then it is no longer finished, and waiting is all there is to do.
@@ -217,10 +273,10 @@ export class QueueTrainer implements TrialTrainer {
   }
 
   /** The TrialFailedError of a job that ended failed; undefined when it did not. */
-  private async failure(key: string): Promise<TrialFailedError | undefined> {
-    const job = await this.queue.getJob(key);
+  private async failure(queue: Queue, id: string): Promise<TrialFailedError | undefined> {
+    const job = await queue.getJob(id);
     if (!job || (await job.getState()) !== 'failed') return undefined;
-    return this.failed(key, job.failedReason || 'no reason given', job.attemptsMade);
+    return this.failed(id, job.failedReason || 'no reason given', job.attemptsMade);
   }
 
   private failed(key: string, reason: string, attempts: number): TrialFailedError {
@@ -232,37 +288,14 @@ export class QueueTrainer implements TrialTrainer {
   private async requeuePending(): Promise<void> {
     for (const pending of [...this.pending.values()]) {
       try {
-        await Promise.all(pending.files.map((file) => this.upload(file)));
-        await this.queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: trialJobId(pending.data) });
+        await Promise.all(pending.files.map(({ file, state }) => this.upload(file, state)));
+        const { queue } = await this.lane(deviceKindOf(pending.data.cpuThreads));
+        await queue.add(TRIAL_JOB_NAME, pending.data, { ...TRIAL_JOB_OPTIONS, jobId: trialJobId(pending.data) });
       } catch {
         // Lost again: the next 'ready' tries again.
       }
     }
   }
-}
-
-/**
- * The trial a worker returned, or why it cannot be stored: only a record of this very trial,
- * with a fitness in 0..1 (and for a rung below the full schedule, `states` blobs, one per fold), is.
- */
-function usableRecord(key: string, returned: unknown, states: number): TrialRecord | string {
-  const result = returned as Partial<TrialJobResult> | null | undefined;
-  const trial = result?.trial as Partial<TrialRecord> | undefined;
-  const from = typeof result?.worker === 'string' ? `worker ${result.worker}` : 'a worker';
-  if (typeof trial !== 'object' || trial === null) return `${from} returned no trial`;
-  if (trial.key !== key) return `${from} returned trial ${String(trial.key)} for this one`;
-  if (typeof trial.fitness !== 'number' || !(trial.fitness >= 0 && trial.fitness <= 1)) return `${from} returned fitness ${String(trial.fitness)}`;
-  const returnedStates = result?.states;
-  if (states > 0 && !trial.diverged && (!Array.isArray(returnedStates) || returnedStates.length !== states || !returnedStates.every((s) => /^[0-9a-f]{64}$/.test(String((s as Partial<BlobRef>)?.sha256))))) {
-    return `${from} returned no state for each of the ${states} folds`;
-  }
-  return trial as TrialRecord;
-}
-
-/** How many states a job's result must hold: one per fold (k-fold, else one hold-out) for a rung below the full schedule, else none. */
-function statesExpected(job: TrialJob): number {
-  if (trialJobId(job) === job.key) return 0;
-  return job.settings.folds >= 2 ? job.settings.folds : 1;
 }
 
 /** A worker's progress report, or undefined for anything else. */

@@ -12,6 +12,12 @@ import type { TrialSettings } from '../trials';
 
 export const TRIAL_JOB_VERSION = 2;
 
+/**
+ * How many times a trial is started before it is given up: a failing attempt counts, and so
+ * does a worker that dies holding it (a stalled job), up to this many of each.
+ */
+export const TRIAL_ATTEMPTS = 3;
+
 export interface TrialJob {
   version: typeof TRIAL_JOB_VERSION;
   /** The trial's key (also the job's id). */

@@ -1,11 +1,14 @@
 /**
- * A worker: takes trials from the queue (a BullMQ Worker, `slots` at once), trains them
- * with the native trainer and returns their records. Before training, it checks that the
- * job is what it says: valid data, a data set whose bytes and content fingerprint are the
- * job's, and a key it recomputes itself from that data set, the settings and the weights'
- * bytes. Anything else fails the job at once (UnrecoverableError, no retry) with a message
- * naming what differs: a worker never trains a trial on other data than its key says.
- * Queueing, retries, lock renewal and stalled-job recovery are BullMQ's.
+ * A worker: takes trials from its device's queue (a BullMQ Worker, `--parallel` at once:
+ * CPU trials on a CPU worker, CUDA trials on a CUDA one), trains them with the native
+ * trainer and returns their records. Before training, it checks that the job is what it
+ * says: valid data, keyed for this worker's kind of device, a data set whose bytes and
+ * content fingerprint are the job's, a key it recomputes itself from that data set, the
+ * settings and the weights' bytes, and rung states tagged as this trial's. Anything else
+ * fails the job at once (UnrecoverableError, no retry) with a message naming what
+ * differs: a worker never trains a trial on other data than its key says.
+ * Queueing, retries, lock renewal and stalled-job recovery are BullMQ's; a trial survives
+ * as many worker deaths as it has attempts.
  */
 import fs from 'fs';
 import os from 'os';
@@ -22,8 +25,9 @@ import { keyOfTrial } from '../trial-key';
 import { recordOfFolds, splitsFor, trainTrialRecord, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { BlobCache, type BlobKind } from './blob-cache';
 import { BlobError, putFileBlob } from './blobs';
-import { connect, displayUrl, KEY_PREFIX, TRIAL_QUEUE } from './connection';
-import { isInvalidTrialJob, trialJobId, validateTrialJob, type BlobRef, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
+import { connect, deviceKindOf, displayUrl, KEY_PREFIX, trialQueueOf, type DeviceKind } from './connection';
+import { foldStateTags, stateMismatch, stateTag } from './state-blobs';
+import { isInvalidTrialJob, TRIAL_ATTEMPTS, trialJobId, validateTrialJob, type BlobRef, type TrialJob, type TrialJobProgress, type TrialJobResult } from './trial-job';
 import { HEARTBEAT_SECONDS, removeWorkerEntry, writeWorkerEntry, type CurrentTrial } from './worker-registry';
 
 export interface TrialWorkerOptions {
@@ -47,6 +51,8 @@ interface TrialInputs {
 
 // A forced stop waits this long for Redis to hear of it.
 const FORCED_CLOSE_MS = 2000;
+// A graceful stop, its trials done, waits this long for Redis to take their results and hear of it.
+const GRACEFUL_CLOSE_MS = 3000;
 
 /** Packs kept read in memory: a worker usually serves one study, sometimes two. */
 const PACKS_KEPT = 2;
@@ -72,8 +78,12 @@ export class TrialWorker {
   private readonly trainings = new Set<Promise<unknown>>();
   private trialsDone = 0;
   private trialsFailed = 0;
+  /** Jobs between being taken and their result handed to BullMQ. */
+  private jobsInHand = 0;
   private connected = true;
   private stopping: Promise<void> | undefined;
+  /** CUDA trials when the slots train on CUDA, else CPU trials: the queue it takes jobs from. */
+  private readonly kind: DeviceKind;
 
   private constructor(
     private readonly redis: Redis,
@@ -81,13 +91,16 @@ export class TrialWorker {
   ) {
     this.blobs = new BlobCache(redis, options.cacheDir);
     this.freeSlots = options.placements.map((_, slot) => slot).reverse();
+    this.kind = options.placements[0].device.startsWith('cuda') ? 'cuda' : 'cpu';
     const lockDuration = options.lockSeconds * 1000;
-    this.worker = new Worker<unknown, TrialJobResult>(TRIAL_QUEUE, (job, _token, signal) => this.processJob(job, signal), {
+    this.worker = new Worker<unknown, TrialJobResult>(trialQueueOf(this.kind), (job, _token, signal) => this.processJob(job, signal), {
       connection: redis,
       prefix: KEY_PREFIX,
       concurrency: options.placements.length,
       lockDuration,
       stalledInterval: lockDuration,
+      // A worker that dies holding a trial costs it one of its attempts, not the trial (BullMQ's default fails it at the second death).
+      maxStalledCount: TRIAL_ATTEMPTS,
     });
     this.worker.on('error', (error) => this.connected && this.log(`worker: ${error.message}`));
     this.watchConnection();
@@ -99,7 +112,7 @@ export class TrialWorker {
     const worker = new TrialWorker(connect(options.url), options);
     await worker.beat();
     await worker.worker.waitUntilReady();
-    worker.log(`worker ${worker.id}: taking trials from ${displayUrl(options.url)} (${worker.slotsText()})`);
+    worker.log(`worker ${worker.id}: taking trials from ${displayUrl(options.url)} (${worker.kind === 'cuda' ? 'CUDA' : 'CPU'} trials; ${worker.slotsText()})`);
     return worker;
   }
 
@@ -116,17 +129,32 @@ export class TrialWorker {
       this.forced.abort();
       return Promise.allSettled(this.trainings).then(async () => {
         // Closing tells Redis; a Redis that does not answer is not waited for.
-        await Promise.race([this.worker.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, FORCED_CLOSE_MS).unref())]);
+        await withinMs(this.worker.close(true), FORCED_CLOSE_MS);
         this.redis.disconnect();
       });
     }
     this.stopping ??= (async () => {
-      await this.worker.close();
       clearInterval(this.heartbeat);
-      await removeWorkerEntry(this.redis, this.id);
-      await this.redis.quit();
+      // Closing waits for the trials in hand and hands their results to Redis. Once they are
+      // done, a Redis that does not answer is not waited for: a result it did not take is
+      // trained again elsewhere when the job's lock lapses.
+      const closed = this.worker.close().catch(() => undefined);
+      const answered = await Promise.race([
+        closed.then(() => true),
+        this.noJobInHand().then(() => (this.connected ? withinMs(closed, GRACEFUL_CLOSE_MS) : false)),
+      ]);
+      if (answered && this.connected && (await withinMs(removeWorkerEntry(this.redis, this.id), GRACEFUL_CLOSE_MS))) {
+        await withinMs(this.redis.quit(), GRACEFUL_CLOSE_MS);
+      }
+      if (!answered) await withinMs(this.worker.disconnect(), FORCED_CLOSE_MS);
+      this.redis.disconnect();
     })();
     return this.stopping;
+  }
+
+  /** Resolves once no job is in hand (taken, and its result not yet handed back). */
+  private async noJobInHand(): Promise<void> {
+    while (this.jobsInHand > 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   private log(line: string): void {
@@ -136,7 +164,7 @@ export class TrialWorker {
   private slotsText(): string {
     const { placements } = this.options;
     const devices = [...new Set(placements.map((p) => p.device))].join(', ');
-    return `${placements.length} slot${placements.length === 1 ? '' : 's'} on ${devices}, ${placements[0].threads || 'all'} thread(s) each`;
+    return `${placements.length} at once on ${devices}, ${placements[0].threads || 'all'} thread(s) each`;
   }
 
   /** One line when Redis is lost and one when it is back; ioredis reconnects, BullMQ resumes. */
@@ -197,17 +225,32 @@ export class TrialWorker {
   }
 
   private async processJob(job: Job<unknown, TrialJobResult>, signal?: AbortSignal): Promise<TrialJobResult> {
+    this.jobsInHand++;
+    try {
+      return await this.takeJob(job, signal);
+    } finally {
+      this.jobsInHand--;
+    }
+  }
+
+  private async takeJob(job: Job<unknown, TrialJobResult>, signal?: AbortSignal): Promise<TrialJobResult> {
     let data: TrialJob;
     try {
       data = validateTrialJob(job.data);
       if (job.id !== trialJobId(data)) throw new UnrecoverableError(`trial job: id ${String(job.id)} is not ${trialJobId(data)}, its key (and rung)`);
+      // Its key holds the device kind's numbers: another kind would store a result its key does not give.
+      if (deviceKindOf(data.cpuThreads) !== this.kind) {
+        throw new UnrecoverableError(
+          `trial job: keyed for ${data.cpuThreads === null ? 'CUDA' : `the CPU (${data.cpuThreads} threads)`}, and this worker trains ${this.kind === 'cuda' ? 'CUDA' : 'CPU'} trials only; not trained`,
+        );
+      }
     } catch (error) {
       const refusal = isInvalidTrialJob(error) ? new UnrecoverableError((error as Error).message) : error;
       this.failed(`job ${String(job.id)}`, refusal);
       throw refusal;
     }
     const slot = this.freeSlots.pop() ?? 0;
-    // A CPU trial's key holds its thread count: it trains with that count, whatever this slot's.
+    // A CPU trial's key holds its thread count: it trains with that count, whatever the worker's --threads.
     const placement: TrialPlacement = data.cpuThreads === null ? this.options.placements[slot] : { device: 'cpu', threads: data.cpuThreads };
     const rungText = data.rung ? ` epochs ${data.rung.fromEpoch + 1}-${data.rung.untilEpoch}` : '';
     const what = `trial ${data.key.slice(0, 12)} ${trialName(data.settings)}${rungText}`;
@@ -231,6 +274,8 @@ export class TrialWorker {
       this.current.delete(data.key);
       this.freeSlots.push(slot);
       void this.beat();
+      // The states it continued from are of no more use here: a retry fetches them again.
+      await Promise.all((data.rung?.states ?? []).map((state) => this.blobs.drop('states', state.sha256)));
     }
   }
 
@@ -298,7 +343,15 @@ export class TrialWorker {
     if (rung.fromEpoch > 0 && rung.states.length !== folds) {
       throw new UnrecoverableError(`trial job: rung.states holds ${rung.states.length} states for a trial of ${folds} folds; not trained`);
     }
-    const starts = await Promise.all(rung.states.map((state) => this.blob('states', state.sha256, `rung state of trial ${data.key.slice(0, 12)}`)));
+    const startTags = foldStateTags(data.key, rung.fromEpoch, folds);
+    const starts = await Promise.all(
+      rung.states.map(async (state, fold) => {
+        // A state is bound to its trial, rung and fold: another's would train this trial from a wrong start.
+        const mismatch = await stateMismatch(this.redis, state.sha256, startTags[fold]);
+        if (mismatch) throw new UnrecoverableError(`rung state of trial ${data.key.slice(0, 12)}: ${mismatch}; not trained`);
+        return this.blob('states', state.sha256, `rung state of trial ${data.key.slice(0, 12)}`, startTags[fold]);
+      }),
+    );
     const reachedDir = path.join(this.options.cacheDir, 'queue', 'reached');
     const saveStates =
       rung.untilEpoch < settings.epochs
@@ -309,7 +362,10 @@ export class TrialWorker {
       const results = await trainFoldsFrom(packed, settings, rung.untilEpoch, { epochs: rung.fromEpoch, states: starts }, placement, control, saveStates);
       const record = recordOfFolds(data.key, packed, settings, weightsSha256, placement, results);
       // A diverged trial is stored as full-length: nothing continues from it.
-      const states = saveStates && !record.diverged ? await Promise.all(saveStates.map((file) => putFileBlob(this.redis, file))) : undefined;
+      const states =
+        saveStates && !record.diverged
+          ? await Promise.all(saveStates.map((file, fold) => putFileBlob(this.redis, file, { state: stateTag({ key: data.key, epochs: rung.untilEpoch, fold: fold + 1 }) })))
+          : undefined;
       return { record, states };
     } finally {
       await Promise.all((saveStates ?? []).map((file) => fs.promises.rm(file, { force: true })));
@@ -333,9 +389,9 @@ export class TrialWorker {
     return { packed, settings, weightsSha256 };
   }
 
-  private async blob(kind: BlobKind, sha256: string, what: string): Promise<string> {
+  private async blob(kind: BlobKind, sha256: string, what: string, tag?: string): Promise<string> {
     try {
-      return await this.blobs.file(kind, sha256);
+      return await this.blobs.file(kind, sha256, tag);
     } catch (error) {
       if (error instanceof BlobError) throw new UnrecoverableError(`${what}: ${error.message}`);
       throw error;
@@ -363,4 +419,16 @@ export class TrialWorker {
     }
     return { ...packed, header: { ...packed.header, dataset: name } };
   }
+}
+
+/** Whether `work` settled within `ms` (it goes on unobserved after that). */
+function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    work.then(
+      () => resolve(true),
+      () => resolve(true),
+    ).finally(() => clearTimeout(timer));
+  });
 }

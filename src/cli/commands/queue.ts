@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 
 import { probeQueue } from '../../queue/connection';
-import { queueStatus, type QueueStatus } from '../../queue/status';
+import { queueStatus, type QueueCounts, type QueueStatus } from '../../queue/status';
 import type { CurrentTrial } from '../../queue/worker-registry';
 import type { GlobalArguments } from '../main';
 import { printJson, printTable } from '../output';
@@ -16,14 +16,17 @@ function trialText(t: CurrentTrial): string {
 }
 
 function printStatus(status: QueueStatus): void {
-  const c = status.counts;
-  process.stdout.write(`queue ${status.queue}: ${c.waiting} waiting, ${c.active} active, ${c.completed} completed, ${c.failed} failed, ${c.delayed} delayed (retrying)\n`);
+  const text = (c: QueueCounts) => `${c.waiting} waiting, ${c.active} active, ${c.completed} completed, ${c.failed} failed, ${c.delayed} delayed (retrying)`;
+  process.stdout.write(`queue ${status.queue}: ${text(status.counts)}\n`);
+  // CUDA trials wait for CUDA workers: said apart whenever there are any.
+  const cuda = status.byDevice.cuda;
+  if (Object.values(cuda).some((n) => n > 0)) process.stdout.write(`  of which CUDA trials (for CUDA workers): ${text(cuda)}\n`);
   if (status.workers.length === 0) {
     process.stdout.write('no workers (start one: fer-ga worker --queue URL)\n');
     return;
   }
   printTable(
-    ['worker', 'device', 'slots', 'trials', 'images/s', 'done', 'heartbeat'],
+    ['worker', 'device', 'parallel', 'trials', 'images/s', 'done', 'heartbeat'],
     status.workers.map((w) => [
       w.id,
       w.device,

@@ -14,7 +14,9 @@ import { queueFlag } from '../queue-flag';
 interface WorkerArguments extends GlobalArguments {
   queue: string;
   device: string;
-  slots: number;
+  parallel: number;
+  /** The old name of --parallel, still read. */
+  slots?: number;
   threads: number;
   cache: string;
   'lock-seconds': number;
@@ -52,8 +54,9 @@ export const workerCommand: CommandModule<GlobalArguments, WorkerArguments> = {
     yargs
       .option('queue', queueFlag(true))
       .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
-      .option('slots', { requiresArg: true, default: 1, describe: 'trials trained at once (on one GPU together, or one per GPU with --device auto|cuda)', coerce: integerFlag('slots', 1, 64) })
-      .option('threads', { requiresArg: true, default: 0, describe: 'libtorch threads a trial (0: one per core, shared out among the slots)', coerce: integerFlag('threads', 0, 1024) })
+      .option('parallel', { requiresArg: true, default: 1, describe: 'trials trained at once (on one GPU together, or one per GPU with --device auto|cuda), as the coordinators\' --parallel', coerce: integerFlag('parallel', 1, 64) })
+      .option('slots', { requiresArg: true, hidden: true, describe: 'the old name of --parallel', coerce: integerFlag('slots', 1, 64) })
+      .option('threads', { requiresArg: true, default: 0, describe: "libtorch threads of a CUDA trial's CPU work (0: one per core); a CPU trial trains with the threads its key holds", coerce: integerFlag('threads', 0, 1024) })
       .option('cache', { type: 'string', requiresArg: true, default: DEFAULT_CACHE_DIR, describe: 'cache folder: data sets and weights fetched from the queue are kept in its queue/ folder' })
       .option('lock-seconds', { requiresArg: true, default: 30, describe: "a trial's lock: when a worker dies, its trial goes to another after this", coerce: integerFlag('lock-seconds', 1, 3600) }) as never,
   handler: async (args) => {
@@ -64,7 +67,7 @@ export const workerCommand: CommandModule<GlobalArguments, WorkerArguments> = {
     const device = args.device === 'auto' ? (info.cuda.available ? 'cuda' : 'cpu') : args.device;
     const worker = await TrialWorker.start({
       url: args.queue,
-      placements: slotPlacements({ device, threads: args.threads }, args.slots, info),
+      placements: slotPlacements({ device, threads: args.threads }, args.slots ?? args.parallel, info),
       cacheDir: args.cache,
       lockSeconds: args['lock-seconds'],
       log,
@@ -73,7 +76,8 @@ export const workerCommand: CommandModule<GlobalArguments, WorkerArguments> = {
     log(`worker: ${first}: stopping once its current trials are done (${first} again: stop now and hand them back)`);
     const second = nextSignal();
     const outcome = await Promise.race([worker.stop().then(() => undefined), second]);
-    if (outcome === undefined) return;
+    // Stopped: nothing is left to wait for (a Redis that is gone leaves BullMQ's timers behind).
+    if (outcome === undefined) process.exit(0);
     log(`worker: ${outcome}: stopping now; its unfinished trials go back to the queue when their locks lapse`);
     await worker.stop(true);
     process.exit(signalExitCode(outcome));
