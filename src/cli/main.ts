@@ -9,6 +9,7 @@ import { evolveCommand } from './commands/evolve';
 import { exportCommand } from './commands/export';
 import { gridCommand } from './commands/grid';
 import { predictCommand } from './commands/predict';
+import { pruneCommand } from './commands/prune';
 import { queueCommand } from './commands/queue';
 import { prepareCommand } from './commands/prepare';
 import { reportCommand } from './commands/report';
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(exportCommand)
     .command(workerCommand)
     .command(queueCommand)
+    .command(pruneCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()
