@@ -16,6 +16,7 @@ import { TrainedModel } from '../src/model';
 import { blobMeta, fetchBlob, putBlob, putFileBlob } from '../src/queue/blobs';
 import { connect, CUDA_TRIAL_QUEUE, KEY_PREFIX, TRIAL_QUEUE } from '../src/queue/connection';
 import { QueueTrainer } from '../src/queue/queue-trainer';
+import { stateTag } from '../src/queue/state-blobs';
 import { TRIAL_JOB_VERSION, type TrialJob, type TrialJobResult } from '../src/queue/trial-job';
 import { WORKERS_KEY } from '../src/queue/worker-registry';
 import { keyOfTrial } from '../src/trial-key';
@@ -296,7 +297,7 @@ describe('fer-ga worker', () => {
   });
 });
 
-describe('a trial keyed for CUDA', () => {
+describe('jobs a CPU worker does not train', () => {
   test('is never trained by a CPU worker: the coordinator queues it for CUDA workers, and one put on the CPU queue is refused', async () => {
     // The trial the stopped worker left active would keep this one busy: a fresh queue.
     await queue.obliterate({ force: true });
@@ -328,5 +329,20 @@ describe('a trial keyed for CUDA', () => {
     expect(refused.attemptsMade).toBe(1);
     expect(d.stderr()).toContain('(CPU trials;');
     expect(d.stderr()).not.toMatch(/: started/);
+  });
+
+  test('a rung state bound to another trial: refused, not trained from', async () => {
+    const settings = settingsWith({ seed: 10, epochs: 2 });
+    const key = keyOfTrial(packed, settings, null, 1);
+    const other = 'c'.repeat(64);
+    const file = path.join(set.tmp, 'other.ferstate');
+    fs.writeFileSync(file, 'the state of another trial');
+    const state = await putFileBlob(redis, file, { state: stateTag({ key: other, epochs: 1, fold: 1 }) });
+    const job: TrialJob = { ...trialJob({ seed: 10, epochs: 2 }), key, rung: { untilEpoch: 2, fromEpoch: 1, states: [state] } };
+    await add(job, key);
+    const refused = await finished(key);
+    expect(await refused.getState()).toBe('failed');
+    expect(refused.failedReason).toBe(`rung state of trial ${key.slice(0, 12)}: state ${state.sha256} is the state of ${other}-e1-fold1, not of ${key}-e1-fold1; not trained`);
+    expect(refused.attemptsMade).toBe(1);
   });
 });
