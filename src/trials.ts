@@ -260,10 +260,13 @@ export async function runTrial(
   const weightsSha256 = (await startingWeights(settings))?.sha256 ?? null;
   const cpuThreads = placedThreads(placement);
   const key = keyOfTrial(packed, settings, weightsSha256, cpuThreads);
-  const train = () =>
-    control.trainer
-      ? control.trainer.train(key, packed, settings, weightsSha256, cpuThreads, control)
-      : trainTrialRecord(key, packed, settings, weightsSha256, placement, control);
+  // A claim lost to another process stops the training: its result would not be stored.
+  const train = (claimLost: AbortSignal) => {
+    const held = { ...control, signal: whileBoth(control.signal, claimLost) };
+    return control.trainer
+      ? control.trainer.train(key, packed, settings, weightsSha256, cpuThreads, held)
+      : trainTrialRecord(key, packed, settings, weightsSha256, placement, held);
+  };
   try {
     return await trainOnce(store, key, train, {
       signal: control.signal,
@@ -276,6 +279,11 @@ export async function runTrial(
     const trial: TrialRecord = { ...describeTrial(key, packed, settings, weightsSha256, placement, cpuThreads), fitness: 0, diverged: false, result: { error: error.reason }, seconds: 0, device: '', libtorch: '' };
     return { trial, cached: false, failed: error.reason };
   }
+}
+
+/** A signal aborted when either is (the caller's Ctrl-C, or a claim lost). */
+export function whileBoth(signal: AbortSignal | undefined, other: AbortSignal): AbortSignal {
+  return signal ? AbortSignal.any([signal, other]) : other;
 }
 
 /** What a trial's record says before any result: its identity, genes and settings. */

@@ -173,3 +173,21 @@ test('a small GA never picks its candidate that diverged in epoch 1, nor lets a 
   cli(cached, 'train', '--activation', activation, '--optimizer', optimizer);
   expect(cellOf((cli(cached, ...SMALL_EVOLVE).best as { genes: Row }).genes)).toBe(best);
 });
+
+test('a resume that would key its trials otherwise (--threads, --device) is refused in one line', () => {
+  const s = scenario();
+  const first = cli(s, ...SMALL_EVOLVE);
+  const resume = (...extra: string[]) => {
+    const flags = set.flags.filter((flag, i, all) => flag !== '--threads' && all[i - 1] !== '--threads');
+    flags[flags.indexOf('--cache') + 1] = s.cache;
+    return spawnSync(process.execPath, [BIN, ...SMALL_EVOLVE, ...flags, '--model', 'googlenet', '--epochs', '9', '--db', s.db, '--resume', String(first.run), ...extra], { encoding: 'utf8', env: s.env });
+  };
+  const threads = resume('--threads', '2');
+  expect(threads.status).toBe(2);
+  expect(threads.stderr.trim()).toBe(
+    `fer-ga: --resume ${String(first.run)}: its trials are keyed as trained on the CPU with 1 thread; --device auto --threads 2 would train them on the CPU with 2 threads, as other trials (give --device cpu --threads 1, or start a new run)`,
+  );
+  const same = resume('--threads', '1', '--parallel', '2');
+  expect(same.stderr).not.toMatch(/fer-ga:/);
+  expect(same.status).toBe(0);
+});

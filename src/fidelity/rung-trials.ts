@@ -16,7 +16,7 @@ import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { rungClaimSubject } from '../store/store';
 import { claimAndTrain, trainOnce } from '../store/train-once';
 import { keyOfTrial } from '../trial-key';
-import { placedThreads, recordOfFolds, splitsFor, trainFold, weightsOf, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
+import { placedThreads, recordOfFolds, splitsFor, trainFold, weightsOf, whileBoth, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
 
 export interface RungOutcome {
   key: string;
@@ -204,8 +204,8 @@ async function trainToRung(
     const { trial, cached } = await trainOnce(
       store,
       key,
-      async () => {
-        const trained = await trainFoldsUntil(store, key, packed, settings, weightsSha256, settings.epochs, placement, control);
+      async (claimLost) => {
+        const trained = await trainFoldsUntil(store, key, packed, settings, weightsSha256, settings.epochs, placement, { ...control, signal: whileBoth(control.signal, claimLost) });
         epochsTrained = trained.epochsTrained;
         return trained.record;
       },
@@ -225,11 +225,10 @@ async function trainToRung(
       if (claim.status === 'full') return { status: 'stored', stored: claim.trial };
       return claim;
     },
-    async () => {
-      const trained = await trainFoldsUntil(store, key, packed, settings, weightsSha256, untilEpoch, placement, control);
+    async ({ owner, lost }) => {
+      const trained = await trainFoldsUntil(store, key, packed, settings, weightsSha256, untilEpoch, placement, { ...control, signal: whileBoth(control.signal, lost) });
       epochsTrained = trained.epochsTrained;
-      const rung: RungRecord = { ...trained.record, epochs: untilEpoch };
-      store.saveRung(rung);
+      const rung: RungRecord = store.saveRung({ ...trained.record, epochs: untilEpoch }, owner);
       // A diverged candidate is never promoted: none of its states can be used.
       dropStates(control.statesDir, key, folds, rung.diverged ? Infinity : untilEpoch);
       return rung;

@@ -12,7 +12,7 @@ import { displayUrl } from '../../queue/connection';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { BestCheckpoint } from '../../best-checkpoint';
-import { applyGenes, TrainingFitness, weightsOf, type TrialSettings } from '../../trials';
+import { applyGenes, placedThreads, TrainingFitness, weightsOf, type TrialSettings } from '../../trials';
 import { choiceFlag, geneListFlag, integerFlag } from '../arguments';
 import { RungTrainingFitness } from '../../fidelity/rung-fitness';
 import { describeCost } from '../../fidelity/rungs';
@@ -29,6 +29,7 @@ import {
   logTrialEvent,
   modelFlag,
   optimizerFlag,
+  placement,
   placements,
   probeQueueFlag,
   trialSettings,
@@ -60,6 +61,11 @@ export interface RunSettings {
   model?: string;
   /** Absolute. */
   fitnessTable?: string;
+  /**
+   * The CPU threads its trials are keyed with (null: CUDA trials); absent for runs begun
+   * before it was saved. A resume that would key them otherwise is refused.
+   */
+  cpuThreads?: number | null;
   trial?: TrialSettings;
   /** The data-set flags, with absolute paths. */
   args: DatasetArguments;
@@ -137,6 +143,19 @@ function networksOf(settings: Pick<RunSettings, 'ga' | 'trial'>): ModelName[] {
   return searchesModel ? (GENE_CHOICES.model as ModelName[]) : settings.trial ? [settings.trial.model] : [];
 }
 
+/**
+ * --device and --threads may change on resume only where the trials keep their keys: a
+ * CPU trial's key holds its thread count, and a CPU trial is another trial than a CUDA one.
+ */
+function refuseOtherKeys(run: number, stored: RunSettings, args: EvolveArguments): void {
+  if (stored.fitnessTable || stored.cpuThreads === undefined) return;
+  const given = placedThreads(placement(args));
+  if (given === stored.cpuThreads) return;
+  const show = (threads: number | null) => (threads === null ? 'on CUDA' : `on the CPU with ${threads} thread${threads === 1 ? '' : 's'}`);
+  const fix = stored.cpuThreads === null ? '--device cuda' : `--device cpu --threads ${stored.cpuThreads}`;
+  throw new UsageError(`--resume ${run}: its trials are keyed as trained ${show(stored.cpuThreads)}; --device ${args.device} --threads ${args.threads} would train them ${show(given)}, as other trials (give ${fix}, or start a new run)`);
+}
+
 function newRunSettings(args: EvolveArguments): RunSettings {
   const fitnessTable = args['fitness-table'] && path.resolve(args['fitness-table']);
   // Halving stops training part-way: a fitness table has no epochs, so its runs are full (the default gives way; the flag is refused).
@@ -155,6 +174,7 @@ function newRunSettings(args: EvolveArguments): RunSettings {
     },
     fitnessTable,
     model: args.model,
+    ...(fitnessTable ? {} : { cpuThreads: placedThreads(placement(args)) }),
     // A gene the run does not search takes its flag's value; applyGenes sets those it does.
     trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: args.activation, optimizer: args.optimizer }),
     // With a fitness table, --dataset names its rows, not files.
@@ -230,6 +250,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
         if (!existing || existing.kind !== 'evolve') throw new UsageError(`--resume ${args.resume}: no evolve run with that id in ${args.db}`);
         settings = { ...(existing.settings as unknown as RunSettings), model: existing.model ?? undefined };
         refuseChangingFlags(existing.id, settings, args);
+        refuseOtherKeys(existing.id, settings, args);
         if (explicitFlags().has('cache')) settings = { ...settings, args: { ...settings.args, cache: path.resolve(args.cache) } };
         model = existing.model ?? model;
         run = existing.id;
