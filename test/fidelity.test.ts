@@ -230,3 +230,44 @@ describe('GA by halving', () => {
     }
   });
 });
+
+describe('a genome whose training failed for good', () => {
+  it('scores 0 in that generation only, is never remembered, and is asked for again in each later generation', async () => {
+    const store = new Store(':memory:');
+    try {
+      let generation = 0;
+      const asked = new Set<string>();
+      const fitness = {
+        async evaluate(genes: Genes): Promise<FitnessResult> {
+          asked.add(`${generation}:${genes.activation}+${genes.optimizer}`);
+          if (genes.optimizer === 'sgdm') return { fitness: 0, trialKey: null, trained: false, failed: 'worker lost' };
+          return { fitness: curve(genes, 8), trialKey: null, trained: true };
+        },
+      };
+      const settings: GaSettings = { generations: 4, population: 6, gaSeed: 5, operators: 'reachable', genes: [...PAPER_GENOME.genes] };
+      const run = store.createRun('evolve', 'x', 'alexnet', {});
+      const individuals: Array<{ generation: number; id: string; fitness: number }> = [];
+      await runEvolution(settings, {
+        store,
+        run,
+        fitness,
+        onEvent: (e) => {
+          if (e.kind === 'step') generation = e.generation;
+          if (e.kind === 'individual' && e.genes) individuals.push({ generation: e.generation, id: `${e.genes.activation}+${e.genes.optimizer}`, fitness: e.fitness });
+        },
+      });
+      const failing = individuals.filter((i) => i.id.endsWith('+sgdm'));
+      expect(new Set(failing.map((i) => i.generation)).size).toBeGreaterThan(1);
+      // Every generation that holds a failing genome asked for it again; it scored 0 there.
+      for (const i of failing) {
+        expect(asked.has(`${i.generation}:${i.id}`)).toBe(true);
+        expect(i.fitness).toBe(0);
+      }
+      const state = store.getRun<{ known: Record<string, number> }>(run)?.state;
+      expect(Object.keys(state?.known ?? {}).length).toBeGreaterThan(0);
+      expect(Object.values(state?.known ?? {})).not.toContain(0);
+    } finally {
+      store.close();
+    }
+  });
+});
