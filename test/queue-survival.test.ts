@@ -119,15 +119,41 @@ test('two workers SIGKILLed in turn during one trial: a third completes it, and 
   expect(stored).toEqual(storedTrials(path.join(set.tmp, 'local.db')));
 });
 
-test('a worker whose Redis is gone stops on SIGTERM within seconds', async () => {
+/**
+ * A worker on a Redis of its own, with `before` run once it takes trials; then Redis is
+ * stopped and, once the worker has seen it go, the worker gets SIGTERM. Resolves with its
+ * exit code and how long it took to exit.
+ */
+async function sigtermWithRedisGone(name: string, before: (url: string) => Promise<void> = async () => undefined) {
   const lost = await startRedis();
-  const worker = start(['worker', '--queue', lost.url, '--device', 'cpu', '--threads', '1', '--cache', path.join(set.tmp, 'orphan'), '--lock-seconds', '2']);
+  const worker = start(['worker', '--queue', lost.url, '--device', 'cpu', '--threads', '1', '--cache', path.join(set.tmp, name), '--lock-seconds', '2']);
   await worker.until('taking trials');
+  await before(lost.url);
   await lost.stop();
   await worker.until('lost Redis');
   const sent = Date.now();
   worker.child.kill('SIGTERM');
-  expect(await worker.exited).toBe(0);
-  expect(Date.now() - sent).toBeLessThan(5000);
-  expect(worker.output()).toContain('stopping once its current trials are done');
+  const code = await worker.exited;
+  return { code, ms: Date.now() - sent, output: worker.output() };
+}
+
+test('a worker whose Redis is gone stops on SIGTERM within seconds', async () => {
+  const stopped = await sigtermWithRedisGone('orphan');
+  expect(stopped.code).toBe(0);
+  expect(stopped.ms).toBeLessThan(5000);
+  expect(stopped.output).toContain('stopping once its current trials are done');
+});
+
+test('a worker whose Redis is gone in the middle of a trial stops on SIGTERM within seconds, leaving the trial to the queue', async () => {
+  let coordinator: Child | undefined;
+  const stopped = await sigtermWithRedisGone('cut-off', async (url) => {
+    coordinator = start([...trial.map((flag) => (flag === '10' ? '200' : flag)), ...set.flags, '--db', path.join(set.tmp, 'cut-off.db'), '--queue', url]);
+    await coordinator.until(/epoch 1\/200/);
+  });
+  coordinator?.child.kill('SIGKILL');
+  // The first signal's exit code: stopped with a trial unfinished, as a second signal stops it.
+  expect(stopped.code).toBe(143);
+  expect(stopped.ms).toBeLessThan(8000);
+  expect(stopped.output).toMatch(/Redis unreachable: stopping now; its unfinished trials go back to the queue when their locks lapse/);
+  expect(stopped.output).not.toMatch(/: finished/);
 });

@@ -81,7 +81,9 @@ export class TrialWorker {
   /** Jobs between being taken and their result handed to BullMQ. */
   private jobsInHand = 0;
   private connected = true;
-  private stopping: Promise<void> | undefined;
+  /** When Redis was lost (Date.now()); undefined while connected. */
+  private disconnectedAt: number | undefined;
+  private stopping: Promise<'finished' | 'dropped'> | undefined;
   /** CUDA trials when the slots train on CUDA, else CPU trials: the queue it takes jobs from. */
   private readonly kind: DeviceKind;
 
@@ -118,19 +120,19 @@ export class TrialWorker {
 
   /**
    * Stops taking trials. Gracefully, it waits for the trials in hand to finish and their
-   * results to be stored; forced, it drops them: their locks lapse and BullMQ's
-   * stalled-job check gives them to another worker.
+   * results to be stored ('finished'), unless Redis is gone for a few seconds meanwhile:
+   * then no result could be handed back, and the trials are dropped as a forced stop drops
+   * them ('dropped'): their locks lapse and BullMQ's stalled-job check gives them to
+   * another worker. Either way a Redis that does not answer is not waited for.
    */
-  stop(force = false): Promise<void> {
+  stop(force = false): Promise<'finished' | 'dropped'> {
     if (force) {
       clearInterval(this.heartbeat);
-      // Trainings are cancelled (the process must not exit under a running native trainer) and
-      // their jobs left as they are: active, with locks that lapse.
-      this.forced.abort();
-      return Promise.allSettled(this.trainings).then(async () => {
+      return this.drop().then(async () => {
         // Closing tells Redis; a Redis that does not answer is not waited for.
         await withinMs(this.worker.close(true), FORCED_CLOSE_MS);
         this.redis.disconnect();
+        return 'dropped' as const;
       });
     }
     this.stopping ??= (async () => {
@@ -139,22 +141,45 @@ export class TrialWorker {
       // done, a Redis that does not answer is not waited for: a result it did not take is
       // trained again elsewhere when the job's lock lapses.
       const closed = this.worker.close().catch(() => undefined);
+      let outcome: 'finished' | 'dropped' = 'finished';
       const answered = await Promise.race([
         closed.then(() => true),
-        this.noJobInHand().then(() => (this.connected ? withinMs(closed, GRACEFUL_CLOSE_MS) : false)),
+        this.handsFree().then((done) => {
+          outcome = done;
+          return this.connected ? withinMs(closed, GRACEFUL_CLOSE_MS) : false;
+        }),
       ]);
       if (answered && this.connected && (await withinMs(removeWorkerEntry(this.redis, this.id), GRACEFUL_CLOSE_MS))) {
         await withinMs(this.redis.quit(), GRACEFUL_CLOSE_MS);
       }
       if (!answered) await withinMs(this.worker.disconnect(), FORCED_CLOSE_MS);
       this.redis.disconnect();
+      return outcome;
     })();
     return this.stopping;
   }
 
-  /** Resolves once no job is in hand (taken, and its result not yet handed back). */
-  private async noJobInHand(): Promise<void> {
-    while (this.jobsInHand > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  /** Cancels the trainings (the process must not exit under a running native trainer); their jobs are left active, with locks that lapse. */
+  private async drop(): Promise<void> {
+    this.forced.abort();
+    await Promise.allSettled(this.trainings);
+  }
+
+  /**
+   * Resolves 'finished' once no job is in hand (taken, and its result not yet handed back),
+   * or 'dropped' once Redis has been gone GRACEFUL_CLOSE_MS with jobs in hand: their trials
+   * are dropped, since no result of theirs could be handed back.
+   */
+  private async handsFree(): Promise<'finished' | 'dropped'> {
+    while (this.jobsInHand > 0) {
+      if (this.disconnectedAt !== undefined && Date.now() - this.disconnectedAt >= GRACEFUL_CLOSE_MS) {
+        this.log(`worker: Redis unreachable: stopping now; its unfinished trials go back to the queue when their locks lapse`);
+        await this.drop();
+        return 'dropped';
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return 'finished';
   }
 
   private log(line: string): void {
@@ -172,11 +197,13 @@ export class TrialWorker {
     this.redis.on('error', () => undefined);
     this.redis.on('close', () => {
       if (this.connected && !this.stopping) this.log(`worker: lost Redis at ${displayUrl(this.options.url)}; reconnecting`);
+      if (this.connected) this.disconnectedAt = Date.now();
       this.connected = false;
     });
     this.redis.on('ready', () => {
       const reconnected = !this.connected;
       this.connected = true;
+      this.disconnectedAt = undefined;
       if (reconnected) {
         this.log(`worker: reconnected to Redis at ${displayUrl(this.options.url)}`);
         // A Redis restarted without persistence has lost the registry entry.

@@ -75,9 +75,11 @@ export const workerCommand: CommandModule<GlobalArguments, WorkerArguments> = {
     const first = await nextSignal();
     log(`worker: ${first}: stopping once its current trials are done (${first} again: stop now and hand them back)`);
     const second = nextSignal();
-    const outcome = await Promise.race([worker.stop().then(() => undefined), second]);
+    const outcome = await Promise.race([worker.stop(), second]);
     // Stopped: nothing is left to wait for (a Redis that is gone leaves BullMQ's timers behind).
-    if (outcome === undefined) process.exit(0);
+    if (outcome === 'finished') process.exit(0);
+    // Redis gone: the trials in hand were dropped, as a second signal drops them.
+    if (outcome === 'dropped') process.exit(signalExitCode(first));
     log(`worker: ${outcome}: stopping now; its unfinished trials go back to the queue when their locks lapse`);
     await worker.stop(true);
     process.exit(signalExitCode(outcome));
