@@ -13,7 +13,7 @@ import { runEvolution, type EvolveResult } from './ga/evolve';
 import { PAPER_GENOME } from './ga/genome';
 import { DEFAULT_OPERATORS } from './ga/operator-sets';
 import { bestGridRow, runGrid, type GridRow } from './grid';
-import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
+import { PAPER_ACTIVATIONS, PAPER_OPTIMIZERS, type ActivationName, type LearningRateScheduleName, type ModelName, type OptimizerName } from './names';
 import { collectReport } from './report/collect';
 import { renderReport, writeReportFile } from './report/render';
 import { withRunOwnership } from './store/run-ownership';
@@ -24,8 +24,8 @@ import type { HalvingSettings } from './ga/halving';
 import { scheduleSetting } from './trial-key';
 import { TRIAL_DEFAULTS, TrainingFitness, type TrialEvent, type TrialPlacement, type TrialSettings } from './trials';
 
-export const DEMO_ACTIVATIONS: ActivationName[] = ['relu', 'leaky-relu', 'clipped-relu'];
-export const DEMO_OPTIMIZERS: OptimizerName[] = ['sgdm', 'rmsprop', 'adam'];
+export const DEMO_ACTIVATIONS: readonly ActivationName[] = PAPER_ACTIVATIONS;
+export const DEMO_OPTIMIZERS: readonly OptimizerName[] = PAPER_OPTIMIZERS;
 
 export interface DemoOptions {
   /** Everything goes here: results.db, report.html, best.ckpt. */

@@ -4,6 +4,7 @@ import os from 'os';
 import path from 'path';
 
 import { Store } from '../src/store/store';
+import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../src/names';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 
@@ -59,6 +60,10 @@ describe('fer-ga CLI', () => {
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(info.activations).toEqual(['relu', 'leaky-relu', 'clipped-relu', 'elu', 'gelu', 'silu']);
     expect(info.optimizers).toEqual(['sgdm', 'rmsprop', 'adam', 'adamw', 'amsgrad', 'adagrad']);
+    // src/names.ts is the TypeScript side's one name table: it must say what the addon says.
+    expect(info.activations).toEqual([...ACTIVATIONS]);
+    expect(info.optimizers).toEqual([...OPTIMIZERS]);
+    expect((info.models as Array<{ name: string }>).map((m) => m.name)).toEqual([...MODELS]);
     expect(String(info.addon)).toMatch(/fer_ga\.node$/);
   });
 

@@ -3,12 +3,12 @@
  * learning rate, the mini-batch size and the first convolution's kernel. Choice order fixes the binary codes (the first
  * choice is 0…0), so it never changes once published.
  */
-import { MODELS } from '../names';
+import { MODELS, PAPER_ACTIVATIONS, PAPER_OPTIMIZERS } from '../names';
 import type { Gene } from './genome';
 
 export const GENE_CHOICES: Record<string, readonly string[]> = {
-  activation: ['relu', 'leaky-relu', 'clipped-relu'],
-  optimizer: ['sgdm', 'rmsprop', 'adam'],
+  activation: PAPER_ACTIVATIONS,
+  optimizer: PAPER_OPTIMIZERS,
   model: MODELS,
   learningRate: ['0.0001', '0.001', '0.00001', '0.01'],
   batchSize: ['128', '64', '32', '16'],

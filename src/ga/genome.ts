@@ -4,6 +4,8 @@
  * choice (11 for three choices) names nothing: such a chromosome is invalid and is never
  * trained (see fitness policy in evolve.ts).
  */
+import { PAPER_ACTIVATIONS, PAPER_OPTIMIZERS } from '../names';
+
 export interface Gene {
   name: string;
   choices: readonly string[];
@@ -87,6 +89,6 @@ export class Genome {
 
 /** The paper's 4-bit genome (Table 4): activation relu 00, leaky-relu 01, clipped-relu 10; optimizer sgdm 00, rmsprop 01, adam 10. */
 export const PAPER_GENOME = new Genome([
-  { name: 'activation', choices: ['relu', 'leaky-relu', 'clipped-relu'] },
-  { name: 'optimizer', choices: ['sgdm', 'rmsprop', 'adam'] },
+  { name: 'activation', choices: PAPER_ACTIVATIONS },
+  { name: 'optimizer', choices: PAPER_OPTIMIZERS },
 ]);

@@ -6,6 +6,7 @@
  */
 import type { ReportTable, ReportTrial } from './collect';
 import { canonicalJson, conditionLine, type Setting } from './condition';
+import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../names';
 
 /**
  * Trial settings that do not make a table: the table's axes, where a trial ran (placement
@@ -38,13 +39,14 @@ export function tableSetting(trial: ReportTrial): Setting {
   );
 }
 
-const ORDER: Record<'models' | 'optimizers' | 'activations', string[]> = {
-  models: ['alexnet', 'googlenet', 'vgg16', 'resnet50'],
-  optimizers: ['sgdm', 'rmsprop', 'adam', 'adamw', 'amsgrad', 'adagrad'],
-  activations: ['relu', 'leaky-relu', 'clipped-relu', 'elu', 'gelu', 'swish'],
+/** Rows and columns in the name table's order (the paper's first, then those beyond it). */
+const ORDER: Record<'models' | 'optimizers' | 'activations', readonly string[]> = {
+  models: MODELS,
+  optimizers: OPTIMIZERS,
+  activations: ACTIVATIONS,
 };
 
-function ordered(values: Iterable<string>, order: string[]): string[] {
+function ordered(values: Iterable<string>, order: readonly string[]): string[] {
   const rank = (v: string) => (order.includes(v) ? order.indexOf(v) : order.length);
   return [...new Set(values)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }

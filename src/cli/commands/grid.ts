@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 
-import { ACTIVATIONS, MODELS, OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../../names';
+import { ACTIVATIONS, MODELS, OPTIMIZERS, PAPER_ACTIVATIONS, PAPER_OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../../names';
 import { BestCheckpoint } from '../../best-checkpoint';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
@@ -34,8 +34,6 @@ interface GridArguments extends TrainingArguments, ParallelArguments, FidelityAr
   optimizers: OptimizerName[];
 }
 
-const PAPER_ACTIVATIONS: ActivationName[] = ['relu', 'leaky-relu', 'clipped-relu'];
-const PAPER_OPTIMIZERS: OptimizerName[] = ['sgdm', 'rmsprop', 'adam'];
 
 export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   command: 'grid',
