@@ -19,10 +19,6 @@ import { trainCommand } from './commands/train';
 import { workerCommand } from './commands/worker';
 import { interruptingSignal, signalExitCode } from './interrupt';
 
-export interface GlobalArguments {
-  json: boolean;
-}
-
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

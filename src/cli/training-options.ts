@@ -14,7 +14,7 @@ import { scheduleSetting } from '../trial-key';
 import { TRIAL_DEFAULTS, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
 import { choiceFlag, integerFlag, numberFlag, writingFlag } from './arguments';
 import { withDatasetOptions, type DatasetArguments } from './dataset-options';
-import type { GlobalArguments } from './main';
+import type { GlobalArguments } from './global-arguments';
 import { queueFlag } from './queue-flag';
 import { resultsFileFlag } from './results-file';
 

@@ -11,7 +11,7 @@ import { checkTrainingInputs, lrScheduleFlag } from '../training-options';
 import { describeCost } from '../../fidelity/rungs';
 import { halvingOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 import { native } from '../../native';
 import { slotPlacements } from '../../parallel';

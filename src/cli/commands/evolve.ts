@@ -20,7 +20,7 @@ import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } f
 import { datasetArguments, loadDataset, type DatasetArguments } from '../dataset-options';
 import { explicitFlags } from '../explicit-flags';
 import { withInterrupt } from '../interrupt';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson } from '../output';
 import { checkRunInputs, fileSha256, type RunInputs } from '../run-inputs';
 import {

@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 
 import { UsageError } from '../../errors';
 import { TrainedModel } from '../../model';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { writingFlag } from '../arguments';
 import { printJson } from '../output';
 

@@ -12,7 +12,7 @@ import { choiceListFlag } from '../arguments';
 import { describeCost } from '../../fidelity/rungs';
 import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 import { loadDataset } from '../dataset-options';
 import {

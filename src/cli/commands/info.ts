@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 
 import { environmentInfo } from '../../environment';
 import { printJson } from '../output';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 
 export const infoCommand: CommandModule<GlobalArguments, GlobalArguments> = {
   command: 'info',

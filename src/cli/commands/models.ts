@@ -4,7 +4,7 @@ import { UsageError } from '../../errors';
 import { MODELS, type ModelName } from '../../names';
 import { summariseModels } from '../../networks';
 import { choiceListFlag, integerFlag } from '../arguments';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { engineering, groupDigits, printJson, printTable } from '../output';
 
 interface ModelsArguments extends GlobalArguments {

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import type { FaceMode } from '../../data/preprocess';
 import { folderAccuracy, predictImages } from '../../predict';
 import { choiceFlag } from '../arguments';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 
 interface PredictArguments extends GlobalArguments {

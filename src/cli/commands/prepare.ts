@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 
 import { loadDataset, withDatasetOptions, type DatasetArguments } from '../dataset-options';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 
 interface PrepareArguments extends GlobalArguments, DatasetArguments {}

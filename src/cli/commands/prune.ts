@@ -4,7 +4,7 @@ import { DEFAULT_CACHE_DIR } from '../../data/dataset';
 import { probeQueue } from '../../queue/connection';
 import { freedBytes, pruneStates, type Freed, type PruneReport } from '../../queue/prune-states';
 import { stateUses } from '../../store/state-uses';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { engineering, groupDigits, printJson } from '../output';
 import { queueFlag } from '../queue-flag';
 import { openExistingResults, resultsFileFlag } from '../results-file';

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { probeQueue } from '../../queue/connection';
 import { queueStatus, type QueueCounts, type QueueStatus } from '../../queue/status';
 import type { CurrentTrial } from '../../queue/worker-registry';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 import { queueFlag } from '../queue-flag';
 

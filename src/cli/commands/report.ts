@@ -4,7 +4,7 @@ import { UsageError } from '../../errors';
 import { collectReport } from '../../report/collect';
 import { REPORT_FORMATS, renderReport, writeReportFile, type ReportFormat } from '../../report/render';
 import { choiceFlag, integerFlag, writingFlag } from '../arguments';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { openExistingResults, resultsFileFlag } from '../results-file';
 
 interface ReportArguments extends GlobalArguments {

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 
 import { CLAIM_STALE_MS, isStale } from '../../store/claims';
 import type { RunRecord, Store } from '../../store/store';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 import { openExistingResults, resultsFileFlag } from '../results-file';
 

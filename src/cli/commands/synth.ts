@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 
 import { SYNTHETIC_DEFAULTS, writeSyntheticDataset } from '../../data/synthetic';
 import { integerFlag } from '../arguments';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson } from '../output';
 
 interface SynthArguments extends GlobalArguments {

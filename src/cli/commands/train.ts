@@ -5,7 +5,7 @@ import { Store } from '../../store/store';
 import { BestCheckpoint } from '../../best-checkpoint';
 import { runTrial, trainFold } from '../../trials';
 import { withInterrupt } from '../interrupt';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { printJson } from '../output';
 import {
   activationFlag,

@@ -8,7 +8,7 @@ import { probeQueue } from '../../queue/connection';
 import { TrialWorker } from '../../queue/worker';
 import { integerFlag } from '../arguments';
 import { signalExitCode } from '../interrupt';
-import type { GlobalArguments } from '../main';
+import type { GlobalArguments } from '../global-arguments';
 import { queueFlag } from '../queue-flag';
 
 interface WorkerArguments extends GlobalArguments {
