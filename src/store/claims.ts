@@ -8,8 +8,6 @@
 import crypto from 'crypto';
 import os from 'os';
 
-import type { Store } from './store';
-
 export type ClaimKind = 'trial' | 'run';
 
 /** One claimant: every trial trained and every run stepped gets its own, so two in one process differ too. */
@@ -71,48 +69,4 @@ export class ClaimLostError extends Error {
 
 export function isClaimLostError(error: unknown): error is ClaimLostError {
   return error instanceof Error && error.name === 'ClaimLostError';
-}
-
-/**
- * Runs `work` under a claim already taken: renews it every `heartbeatMs`, and releases it
- * however `work` ends. A renewal that finds the claim gone aborts `work`'s signal with a
- * ClaimLostError, and `work` failing after that rejects with that error (whatever `work`
- * threw on the abort). Stores made under the claim check it themselves (Store.saveTrial).
- */
-export async function whileHolding<T>(
-  store: Store,
-  kind: ClaimKind,
-  subject: string,
-  owner: ClaimOwner,
-  heartbeatMs: number,
-  work: (lost: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const lost = new AbortController();
-  const beat = setInterval(() => {
-    let held: boolean;
-    try {
-      held = store.heartbeatClaim(kind, subject, owner);
-    } catch {
-      // A busy or closing file: the next beat tries again, and a claim outlives a few missed beats.
-      return;
-    }
-    if (held) return;
-    clearInterval(beat);
-    let holder: ClaimHolder | undefined;
-    try {
-      holder = store.claimHolder(kind, subject);
-    } catch {
-      // Who holds it now only words the message.
-    }
-    lost.abort(new ClaimLostError(kind, subject, holder));
-  }, heartbeatMs);
-  beat.unref();
-  try {
-    return await work(lost.signal);
-  } catch (error) {
-    throw lost.signal.aborted ? (lost.signal.reason as ClaimLostError) : error;
-  } finally {
-    clearInterval(beat);
-    store.releaseClaim(kind, subject, owner);
-  }
 }

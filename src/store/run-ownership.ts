@@ -1,5 +1,6 @@
 /** One process at a time runs a run: two `evolve --resume N` of one run would interleave their steps. */
-import { CLAIM_HEARTBEAT_MS, newClaimOwner, whileHolding, type ClaimOwner } from './claims';
+import { CLAIM_HEARTBEAT_MS, newClaimOwner, type ClaimOwner } from './claims';
+import { whileHolding } from './holding';
 import type { Store } from './store';
 
 export interface RunOwnershipOptions {

@@ -6,7 +6,8 @@
 import { setTimeout as delay } from 'timers/promises';
 
 import { abortError } from '../errors';
-import { CLAIM_HEARTBEAT_MS, CLAIM_STALE_MS, isClaimLostError, newClaimOwner, whileHolding, type ClaimHolder, type ClaimOwner } from './claims';
+import { CLAIM_HEARTBEAT_MS, CLAIM_STALE_MS, isClaimLostError, newClaimOwner, type ClaimHolder, type ClaimOwner } from './claims';
+import { whileHolding } from './holding';
 import type { Store, TrialRecord } from './store';
 
 export interface TrainOnceOptions {
