@@ -10,7 +10,12 @@ import { ACTIVATIONS, LEARNING_RATE_SCHEDULES, MODELS, OPTIMIZERS } from '../nam
 import type { TrialRecord } from '../store/store';
 import type { TrialSettings } from '../trials';
 
-export const TRIAL_JOB_VERSION = 2;
+/**
+ * The job format's version; a worker refuses a job of another one, naming both.
+ *   2  rung jobs (multi-fidelity)
+ *   3  CPU and CUDA trials on queues of their own; rung states tagged with their trial
+ */
+export const TRIAL_JOB_VERSION = 3;
 
 /**
  * How many times a trial is started before it is given up: a failing attempt counts, and so
