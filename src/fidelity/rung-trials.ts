@@ -13,6 +13,7 @@ import type { TrainResult } from '../native';
 import { isTrialFailedError } from '../queue/trial-failed';
 import { describeHolder } from '../store/claims';
 import type { RungRecord, Store, TrialRecord } from '../store/store';
+import { foldsOf } from '../store/trial-result';
 import { rungClaimSubject } from '../store/store';
 import { claimAndTrain, trainOnce } from '../store/train-once';
 import { keyOfTrial } from '../trial-key';
@@ -145,8 +146,8 @@ async function trainFoldsUntil(
  * Undefined for a record without per-fold histories (it cannot answer a rung).
  */
 export function rungOfFullTrial(trial: TrialRecord, untilEpoch: number): { accuracy: number; diverged: boolean } | undefined {
-  const folds = (trial.result as { folds?: Array<Pick<TrainResult, 'history' | 'diverged'>> } | null)?.folds;
-  if (!Array.isArray(folds) || folds.length === 0 || !folds.every((f) => Array.isArray(f?.history))) return undefined;
+  const folds = foldsOf(trial);
+  if (folds.length === 0) return undefined;
   if (folds.some((f) => f.history.length < untilEpoch)) {
     return folds.some((f) => f.diverged) ? { accuracy: trial.fitness, diverged: true } : undefined;
   }

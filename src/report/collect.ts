@@ -8,122 +8,24 @@ import path from 'path';
 
 import { rungSchedule } from '../fidelity/rungs';
 import type { HalvingSettings } from '../ga/halving';
-import type { EpochRecord, TrainResult } from '../native';
-import type { FailedTrialRecord, RungRecord, Store, TrialRecord } from '../store/store';
-import type { Setting } from './condition';
+import type { RungRecord, Store, TrialRecord } from '../store/store';
+import { foldsOf, type StoredEpoch, type StoredFold } from '../store/trial-result';
+import type { ReportCandidate, ReportData, ReportRun, ReportTrial } from './report-data';
 import { tablesOf } from './tables';
 
-export interface ReportTrial {
-  key: string;
-  dataset: string;
-  /** Of the packed data set the trial trained on. */
-  fingerprint: string;
-  model: string;
-  activation: string;
-  optimizer: string;
-  /** Genes beyond activation and optimizer (learning rate, batch size, first kernel). */
-  genes: Record<string, string>;
-  accuracy: number;
-  diverged: boolean;
-  seconds: number;
-  device: string;
-  libtorch: string;
-  classes: string[];
-  /** Per epoch, averaged over the folds that reached it. */
-  curve: EpochRecord[];
-  /** Summed over the folds: [true class][predicted class]. */
-  confusion: number[][];
-  settings: Record<string, unknown>;
-  /** Epochs it had trained when successive halving stopped it (below `settings.epochs`); null: it trained its whole schedule. */
-  stoppedAt: number | null;
-}
-
-/** One data set fingerprint and one complete setting; its cells differ only in network, activation and optimizer. */
-export interface ReportTable {
-  dataset: string;
-  fingerprint: string;
-  /** Every setting the cells share that changes their numbers (what `tableSetting` keeps). */
-  setting: Setting;
-  /** The setting in words, with whatever tells this table apart from the data set's other tables. */
-  condition: string;
-  models: string[];
-  optimizers: string[];
-  activations: string[];
-  /** One trial per network × optimizer × activation: full-length, or where a cell has none, the furthest rung of one halving stopped. */
-  cells: ReportTrial[];
-  /** The most accurate full-length cell (a stopped one only when no cell trained to the end). */
-  best: ReportTrial;
-  /** Keys of older trials of a cell with this same setting (another version), left out: each cell shows the newest. */
-  superseded: string[];
-  /** Of the cells shown: trainer versions ("unrecorded" for trials from before they were stored) and libtorch versions. */
-  versions: { trainer: string[]; libtorch: string[] };
-  /** "mixes trainer versions 1, 2 and libtorch …" when the cells do not all come from the same code, else null. */
-  mixedVersions: string | null;
-}
-
-export interface ReportRun {
-  /** The run's id (named as in every command's JSON). */
-  run: number;
-  kind: string;
-  dataset: string;
-  model: string | null;
-  /** running or done, as stored. */
-  state: string;
-  createdAt: string;
-  settings: Record<string, unknown>;
-  generations: Array<{ generation: number; best: number; mean: number }>;
-  best: ReportTrial | null;
-  trials: number;
-  /** With --fidelity halving: the schedule's rungs (epochs at each); null for full-length runs. */
-  fidelity: (HalvingSettings & { rungs: number[] }) | null;
-  /** With halving: how far each candidate got, ranked as the GA ranks them (rung reached, then accuracy). */
-  candidates: ReportCandidate[];
-}
-
-/** A halving run's candidate: the trial and the rung it reached. */
-export interface ReportCandidate {
-  key: string;
-  model: string;
-  activation: string;
-  optimizer: string;
-  genes: Record<string, string>;
-  accuracy: number;
-  /** Epochs reached, of `scheduledEpochs`. */
-  epochs: number;
-  scheduledEpochs: number;
-  /** Rung reached, 1-based, of `rungs`. */
-  rung: number;
-  rungs: number;
-  /** Halving stopped it below the full schedule. */
-  stopped: boolean;
-}
-
-export interface ReportData {
-  title: string;
-  generatedAt: string;
-  versions: { ferGa: string; node: string; libtorch: string[]; devices: string[] };
-  database: string;
-  runs: ReportRun[];
-  tables: ReportTable[];
-  /** Full-length trials. */
-  trials: ReportTrial[];
-  /** Trials halving stopped part-way (no full-length result), at the furthest rung stored. */
-  stopped: ReportTrial[];
-  /** Queued trials that failed on every attempt and have not been trained since (scored 0 by their runs). */
-  failed: FailedTrialRecord[];
-}
+export type { ReportCandidate, ReportData, ReportRun, ReportTable, ReportTrial } from './report-data';
 
 function packageVersion(): string {
   const manifest = path.resolve(__dirname, '../../package.json');
   return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
-function meanCurve(folds: TrainResult[]): EpochRecord[] {
+function meanCurve(folds: StoredFold[]): StoredEpoch[] {
   const epochs = Math.max(0, ...folds.map((f) => f.history.length));
-  const curve: EpochRecord[] = [];
+  const curve: StoredEpoch[] = [];
   for (let e = 0; e < epochs; e++) {
-    const rows = folds.map((f) => f.history[e]).filter((r): r is EpochRecord => r !== undefined);
-    const mean = (pick: (r: EpochRecord) => number) => rows.reduce((sum, r) => sum + pick(r), 0) / rows.length;
+    const rows = folds.map((f) => f.history[e]).filter((r): r is StoredEpoch => r !== undefined);
+    const mean = (pick: (r: StoredEpoch) => number) => rows.reduce((sum, r) => sum + pick(r), 0) / rows.length;
     curve.push({
       epoch: e + 1,
       trainLoss: mean((r) => r.trainLoss),
@@ -137,7 +39,7 @@ function meanCurve(folds: TrainResult[]): EpochRecord[] {
 }
 
 function toReportTrial(trial: TrialRecord | RungRecord): ReportTrial {
-  const folds = ((trial.result as { folds?: TrainResult[] }).folds ?? []).filter((f) => f && Array.isArray(f.history));
+  const folds = foldsOf(trial);
   const size = folds[0]?.confusion.length ?? 0;
   const confusion = Array.from({ length: size }, (_, i) => Array.from({ length: size }, (_, j) => folds.reduce((sum, f) => sum + (f.confusion[i]?.[j] ?? 0), 0)));
   const { activation = '', optimizer = '', model: _model, ...genes } = trial.genes;

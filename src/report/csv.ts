@@ -2,7 +2,7 @@
  * One row per trial, for spreadsheets and plotting tools, with the table each trial belongs to.
  * Trials halving stopped follow the full-length ones: `stopped_at_epoch` says where (empty: trained to the end).
  */
-import type { ReportData, ReportTable } from './collect';
+import type { ReportData, ReportTable } from './report-data';
 
 function field(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);

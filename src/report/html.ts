@@ -2,7 +2,7 @@
  * The report as one self-contained HTML file: inline CSS and SVG, no scripts, nothing
  * fetched, so it opens offline and can be mailed or archived as it is.
  */
-import type { ReportData, ReportTrial } from './collect';
+import type { ReportData, ReportTrial } from './report-data';
 import { confusionHeatMap, escapeXml, lineChart } from './svg';
 import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, paperLayout, percent, tableNotes } from './table-layout';
 

@@ -1,5 +1,5 @@
 /** The report as Markdown: the tables, the GA's progress, the best trial's confusion matrix. */
-import type { ReportData } from './collect';
+import type { ReportData } from './report-data';
 import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, paperLayout, percent, tableNotes } from './table-layout';
 
 function mdTable(head: string[], rows: string[][], right: boolean[] = []): string {

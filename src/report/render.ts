@@ -2,7 +2,7 @@
 import path from 'path';
 
 import { writeFileAtomic } from '../atomic-write';
-import type { ReportData } from './collect';
+import type { ReportData } from './report-data';
 import { renderCsv } from './csv';
 import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';

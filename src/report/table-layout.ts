@@ -1,5 +1,5 @@
 /** The paper's table layout, shared by every format: rows network × optimizer, columns activation. */
-import type { ReportCandidate, ReportRun, ReportTable, ReportTrial } from './collect';
+import type { ReportCandidate, ReportRun, ReportTable, ReportTrial } from './report-data';
 
 export interface LayoutRow {
   model: string;

@@ -4,7 +4,7 @@
  * Which code computed the cells (trainer and libtorch versions) does not split a table;
  * a table whose cells come from more than one version says so.
  */
-import type { ReportTable, ReportTrial } from './collect';
+import type { ReportTable, ReportTrial } from './report-data';
 import { canonicalJson, conditionLine, type Setting } from './condition';
 import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../names';
 
