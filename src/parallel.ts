@@ -4,7 +4,7 @@
  * idle, so several trials share one; with several GPUs each slot gets its own.
  */
 import type { NativeInfo } from './native';
-import type { TrialPlacement } from './trials';
+import type { TrialPlacement } from './trial-settings';
 
 /** The placement of each of `parallel` slots, from the user's one placement. */
 export function slotPlacements(base: TrialPlacement, parallel: number, info: Pick<NativeInfo, 'cuda' | 'cores'>): TrialPlacement[] {

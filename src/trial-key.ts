@@ -19,7 +19,7 @@ import type { PackedDataset } from './data/cache';
 import type { NativeInfo } from './native';
 import { OWN_FIRST_KERNEL, type LearningRateScheduleName } from './names';
 import { partialLoadSkips } from './state-dict-layout';
-import type { TrialPlacement, TrialSettings } from './trials';
+import type { TrialPlacement, TrialSettings } from './trial-settings';
 import { weightsLayout } from './weights';
 
 /**

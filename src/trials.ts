@@ -8,7 +8,7 @@ import type { PackedDataset } from './data/cache';
 import { holdOutSplit, kFoldSplits, type Split } from './data/splits';
 import type { FitnessResult, FitnessSource } from './ga/evolve';
 import type { Genes } from './ga/genome';
-import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
+import type { ActivationName, ModelName, OptimizerName } from './names';
 import type { TrainResult } from './native';
 import { isTrialFailedError } from './queue/trial-failed';
 import { describeHolder } from './store/claims';
@@ -18,56 +18,11 @@ import { native } from './native';
 import { trainNetwork } from './train';
 import { cpuThreadsOf, keyOfTrial, keyedSettings } from './trial-key';
 import { PromiseMemo } from './promise-memo';
+import { runPool } from './parallel';
 import { loadWeights, type LoadedWeights } from './weights';
+import type { TrialPlacement, TrialSettings } from './trial-settings';
 
-export interface TrialSettings {
-  model: ModelName;
-  activation: ActivationName;
-  optimizer: OptimizerName;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** How the rate moves over the whole schedule; absent: constant (the paper's). */
-  learningRateSchedule?: LearningRateScheduleName;
-  weightDecay: number;
-  augment: boolean;
-  seed: number;
-  /** Kernel of the first convolution; 0 keeps the network's own. */
-  firstKernel: number;
-  /** k-fold when folds ≥ 2, else one hold-out split of `validationFraction`. */
-  folds: number;
-  validationFraction: number;
-  /** bf16 autocast (mixed precision) for forward and loss. */
-  amp: boolean;
-  /**
-   * Pretrained weights to start from (torchvision's names). The key holds the hash of the
-   * bytes read from this file when the trial runs, never the path.
-   */
-  weightsFile?: string;
-  /** With weightsFile: skip unmatched weight keys instead of refusing them. */
-  partialWeights?: boolean;
-  /** With weightsFile: feature layers frozen for the first N epochs. */
-  freezeEpochs?: number;
-}
-
-/** Where a trial runs: the device stays out of the key, a CPU trial's thread count is in it (see trial-key.ts). */
-export interface TrialPlacement {
-  device: string;
-  threads: number;
-}
-
-export const TRIAL_DEFAULTS: Omit<TrialSettings, 'model' | 'activation' | 'optimizer'> = {
-  epochs: 50,
-  batchSize: 128,
-  learningRate: 1e-4,
-  weightDecay: 1e-4,
-  augment: true,
-  firstKernel: 0,
-  seed: 1,
-  folds: 1,
-  validationFraction: 0.2,
-  amp: false,
-};
+export { TRIAL_DEFAULTS, type TrialPlacement, type TrialSettings } from './trial-settings';
 
 /** Applies a genome's genes (activation, optimizer, and beyond the paper model, learningRate, batchSize, firstKernel). */
 export function applyGenes(base: TrialSettings, genes: Genes): TrialSettings {
@@ -373,7 +328,13 @@ export class TrainingFitness implements FitnessSource {
     protected readonly control: TrialControl & { run?: number } = {},
   ) {}
 
-  async evaluate(genes: Genes, slot = 0): Promise<FitnessResult> {
+  /** Trains the batch's genomes, as many at once as there are placements (all of them on a queue). */
+  async evaluate(batch: readonly Genes[]): Promise<FitnessResult[]> {
+    return runPool(batch, this.control.trainer ? batch.length : this.placements.length, (genes, slot) => this.fitnessOf(genes, slot));
+  }
+
+  /** One genome's fitness, trained in concurrent slot `slot` (or answered from the cache). */
+  async fitnessOf(genes: Genes, slot = 0): Promise<FitnessResult> {
     const placement = this.placements[slot % this.placements.length];
     const { trial, cached, failed } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), placement, this.control);
     // A failed trial scores 0 for now, names no stored trial, and is not remembered (see FitnessResult.failed).

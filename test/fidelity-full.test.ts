@@ -27,9 +27,11 @@ function accuracyOf(genes: Genes): number {
 /** Trains (in name) every genome its whole 4 epochs; asked to stop at a rung, it fails the test. */
 class FullOnly implements RungFitnessSource {
   readonly calls: string[] = [];
-  async evaluate(genes: Genes): Promise<FitnessResult> {
-    this.calls.push(Object.values(genes).join('/'));
-    return { fitness: accuracyOf(genes), trialKey: null, trained: true, epochsTrained: 4 };
+  async evaluate(batch: readonly Genes[]): Promise<FitnessResult[]> {
+    return batch.map((genes) => {
+      this.calls.push(Object.values(genes).join('/'));
+      return { fitness: accuracyOf(genes), trialKey: null, trained: true, epochsTrained: 4 };
+    });
   }
   async evaluateRung(): Promise<RungFitness> {
     throw new Error('a full-fidelity run trained a genome to a rung');

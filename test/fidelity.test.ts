@@ -176,8 +176,8 @@ class CurveFitness implements RungFitnessSource {
   readonly trained: Array<{ genes: string; from: number; to: number }> = [];
   private readonly reached = new Map<string, number>();
   constructor(private readonly store: Store) {}
-  async evaluate(genes: Genes): Promise<FitnessResult> {
-    return { fitness: curve(genes, 8), trialKey: null, trained: true };
+  async evaluate(batch: readonly Genes[]): Promise<FitnessResult[]> {
+    return batch.map((genes) => ({ fitness: curve(genes, 8), trialKey: null, trained: true }));
   }
   async evaluateRung(genes: Genes, untilEpoch: number): Promise<RungFitness> {
     const id = `${genes.activation}+${genes.optimizer}`;
@@ -223,7 +223,7 @@ describe('GA by halving', () => {
   it('refuses a fitness that cannot stop part-way', async () => {
     const store = new Store(':memory:');
     try {
-      const table = { evaluate: async (): Promise<FitnessResult> => ({ fitness: 0.5, trialKey: null, trained: false }) };
+      const table = { evaluate: async (): Promise<FitnessResult[]> => [{ fitness: 0.5, trialKey: null, trained: false }] };
       await expect(runEvolution(settings, { store, run: store.createRun('evolve', 'x', 'alexnet', {}), fitness: table })).rejects.toThrow(/halving needs a fitness that trains/);
     } finally {
       store.close();
@@ -238,10 +238,12 @@ describe('a genome whose training failed for good', () => {
       let generation = 0;
       const asked = new Set<string>();
       const fitness = {
-        async evaluate(genes: Genes): Promise<FitnessResult> {
-          asked.add(`${generation}:${genes.activation}+${genes.optimizer}`);
-          if (genes.optimizer === 'sgdm') return { fitness: 0, trialKey: null, trained: false, failed: 'worker lost' };
-          return { fitness: curve(genes, 8), trialKey: null, trained: true };
+        async evaluate(batch: readonly Genes[]): Promise<FitnessResult[]> {
+          return batch.map((genes) => {
+            asked.add(`${generation}:${genes.activation}+${genes.optimizer}`);
+            if (genes.optimizer === 'sgdm') return { fitness: 0, trialKey: null, trained: false, failed: 'worker lost' };
+            return { fitness: curve(genes, 8), trialKey: null, trained: true };
+          });
         },
       };
       const settings: GaSettings = { generations: 4, population: 6, gaSeed: 5, operators: 'reachable', genes: [...PAPER_GENOME.genes] };

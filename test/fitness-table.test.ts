@@ -81,9 +81,9 @@ describe('readFitnessTable', () => {
 
   test('a table of fractions is read as fractions, a table of percents as percents, even below 1%', async () => {
     const fractions = readFitnessTable(tableFile('dataset,model,optimizer,activation,accuracy\nd,m,adam,relu,0.9\nd,m,sgdm,relu,1\n'));
-    expect((await new TableFitness(fractions, 'd', 'm', 'f').evaluate({ activation: 'relu', optimizer: 'sgdm' })).fitness).toBe(1);
+    expect((await new TableFitness(fractions, 'd', 'm', 'f').fitnessOf({ activation: 'relu', optimizer: 'sgdm' })).fitness).toBe(1);
     const percents = readFitnessTable(tableFile('dataset,model,optimizer,activation,accuracy\nd,m,adam,relu,90\nd,m,sgdm,relu,0.5\n'));
-    expect((await new TableFitness(percents, 'd', 'm', 'p').evaluate({ activation: 'relu', optimizer: 'sgdm' })).fitness).toBe(0.005);
+    expect((await new TableFitness(percents, 'd', 'm', 'p').fitnessOf({ activation: 'relu', optimizer: 'sgdm' })).fitness).toBe(0.005);
   });
 
   test('two different accuracies for one combination are refused, naming it', () => {

@@ -72,11 +72,11 @@ describe('evolve with parallel evaluations', () => {
   class OverlapCounter extends TableFitness {
     inFlight = 0;
     most = 0;
-    override async evaluate(genes: Genes) {
+    override async fitnessOf(genes: Genes) {
       this.most = Math.max(this.most, ++this.inFlight);
       await new Promise((resolve) => setTimeout(resolve, 2));
       this.inFlight--;
-      return super.evaluate(genes);
+      return super.fitnessOf(genes);
     }
   }
 

@@ -13,7 +13,6 @@
  * Crossover and mutation come from the run's operator set (operator-sets.ts): the
  * paper's, or the default that keeps every choice reachable.
  */
-import { runPool } from '../parallel';
 import { abortError } from '../errors';
 import { Random } from '../random';
 import type { IndividualRecord, Store } from '../store/store';
@@ -38,9 +37,13 @@ export interface FitnessResult {
   failed?: string;
 }
 
+/**
+ * The GA's only view of training: a batch of genomes in, their fitness out, in order. The
+ * source decides how many of a batch train at once (and where); the GA decides how many
+ * distinct genomes go in one batch (`parallel`) and saves its state after each.
+ */
 export interface FitnessSource {
-  /** `slot`: which of the concurrent evaluations this is (0 when one at a time). */
-  evaluate(genes: Genes, slot?: number): Promise<FitnessResult>;
+  evaluate(batch: readonly Genes[]): Promise<FitnessResult[]>;
 }
 
 /** The GA's settings as a run uses them. */
@@ -223,7 +226,7 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
         if (batch.length > 1) {
           // Train several distinct chromosomes at once; their fitness is recorded as known
           // (and saved) before the positions are filled one by one below.
-          const results = await runPool(batch, parallel, (entry, slot) => fitness.evaluate(entry.genes, slot));
+          const results = await fitness.evaluate(batch.map((entry) => entry.genes));
           const known = { ...state.known };
           const knownTrials = { ...state.knownTrials };
           batch.forEach((entry, i) => {
@@ -259,7 +262,7 @@ export async function runEvolution(given: EvolveSettings, options: EvolveOptions
               trialKey = state.knownTrials[bits] ?? null;
               trained = trainedHere.delete(bits);
             } else {
-              const result = await fitness.evaluate(genes);
+              const [result] = await fitness.evaluate([genes]);
               value = result.failed !== undefined ? 0 : result.fitness;
               trialKey = result.trialKey;
               trained = result.trained;

@@ -95,7 +95,12 @@ export class TableFitness implements FitnessSource {
     if (this.lookup.size === 0) throw new UsageError(`fitness table ${source} has no rows for dataset '${dataset}' and model '${model}'`);
   }
 
-  async evaluate(genes: Genes): Promise<FitnessResult> {
+  async evaluate(batch: readonly Genes[]): Promise<FitnessResult[]> {
+    return Promise.all(batch.map((genes) => this.fitnessOf(genes)));
+  }
+
+  /** One genome's row of the table. */
+  async fitnessOf(genes: Genes): Promise<FitnessResult> {
     const value = this.lookup.get(`${genes.activation}|${genes.optimizer}`);
     if (value === undefined) throw new UsageError(`fitness table has no row for activation ${genes.activation}, optimizer ${genes.optimizer}`);
     return { fitness: value, trialKey: null, trained: false };
