@@ -10,8 +10,8 @@ const os = require('os');
 const path = require('path');
 
 const dist = path.resolve(__dirname, '../dist');
-const { readWeights, writeSafetensors } = require(`${dist}/weights`);
-const { writeFileAtomic } = require(`${dist}/atomic-write`);
+const { readWeights, writeSafetensors } = require(`${dist}/weights/weights`);
+const { writeFileAtomic } = require(`${dist}/util/atomic-write`);
 
 function best(runs, work) {
   let fastest = Infinity;

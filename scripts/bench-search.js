@@ -28,7 +28,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS } = require('../dist/demo');
+const { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS } = require('../dist/study/demo');
 const { genesByName } = require('../dist/ga/genes');
 const { defaultMinEpochs } = require('../dist/fidelity/rungs');
 const { randomSearch } = require('../dist/ga/random-search');

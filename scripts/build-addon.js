@@ -13,11 +13,11 @@ const { spawnSync } = require('child_process');
 const root = path.resolve(__dirname, '..');
 
 function prebuildLoads() {
-  if (!fs.existsSync(path.join(root, 'prebuilds')) || !fs.existsSync(path.join(root, 'dist/native.js'))) return false;
+  if (!fs.existsSync(path.join(root, 'prebuilds')) || !fs.existsSync(path.join(root, 'dist/binding/native.js'))) return false;
   // In a child process: a failed dlopen must not be what this process remembers.
   const check = spawnSync(
     process.execPath,
-    ['-e', "const b = require('./dist/native').loadBinding(); if (b.source !== 'prebuild') process.exit(3); console.log(b.file)"],
+    ['-e', "const b = require('./dist/binding/native').loadBinding(); if (b.source !== 'prebuild') process.exit(3); console.log(b.file)"],
     { cwd: root, encoding: 'utf8' },
   );
   if (check.status === 0) {

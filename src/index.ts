@@ -3,14 +3,14 @@ import { Store } from './store/store';
 
 export { MODELS, ACTIVATIONS, OPTIMIZERS, LEARNING_RATE_SCHEDULES } from './names';
 export type { ModelName, ActivationName, OptimizerName, LearningRateScheduleName } from './names';
-export { trainNetwork } from './train';
-export type { TrainingData, TrainNetworkOptions, TrainControl } from './train';
-export { describeNetwork, summariseModels, minimumSize } from './networks';
-export type { ModelSummary } from './networks';
-export { TrainedModel } from './model';
-export { environmentInfo } from './environment';
-export type { EnvironmentInfo } from './environment';
-export { UsageError, isUsageError, isAbortError } from './errors';
+export { trainNetwork } from './binding/train';
+export type { TrainingData, TrainNetworkOptions, TrainControl } from './binding/train';
+export { describeNetwork, summariseModels, minimumSize } from './binding/networks';
+export type { ModelSummary } from './binding/networks';
+export { TrainedModel } from './binding/model';
+export { environmentInfo } from './binding/environment';
+export type { EnvironmentInfo } from './binding/environment';
+export { UsageError, isUsageError, isAbortError } from './util/errors';
 export type {
   NetworkSpec,
   ResolvedNetworkSpec,
@@ -24,7 +24,7 @@ export type {
   NamedWeight,
   NamedWeights,
   WeightReport,
-} from './native';
+} from './binding/native';
 
 // Data sets: index, preprocess and cache; subject-independent splits.
 export { prepareDataset, parseDatasetSpec, DATASET_KINDS } from './data/dataset';
@@ -42,34 +42,34 @@ export { runEvolution, gaSettings } from './ga/evolve';
 export type { EvolveSettings, GaSettings, EvolveResult, EvolveEvent, FitnessSource, FitnessResult } from './ga/evolve';
 export { DEFAULT_OPERATORS, OPERATOR_SET_NAMES } from './ga/operator-sets';
 export type { OperatorSetName } from './ga/operator-sets';
-export { keyOfTrial, TRAINER_VERSION } from './trial-key';
+export { keyOfTrial, TRAINER_VERSION } from './study/trial-key';
 export { TableFitness, readFitnessTable } from './ga/fitness-table';
 export { randomSearch, randomSearchDraws } from './ga/random-search';
 export type { RandomSearchOptions, RandomSearchResult } from './ga/random-search';
-export { runTrial, TrainingFitness, trialKey, TRIAL_DEFAULTS } from './trials';
-export type { TrialSettings, TrialOutcome } from './trials';
+export { runTrial, TrainingFitness, trialKey, TRIAL_DEFAULTS } from './study/trials';
+export type { TrialSettings, TrialOutcome } from './study/trials';
 export { Store } from './store/store';
-export { runGrid } from './grid';
-export type { GridChoices, GridRow } from './grid';
+export { runGrid } from './study/grid';
+export type { GridChoices, GridRow } from './study/grid';
 // The short names: evolve (the GA), grid (every combination), train (one cached trial).
 export { runEvolution as evolve } from './ga/evolve';
-export { runGrid as grid } from './grid';
-export { runTrial as train } from './trials';
-export { Random } from './random';
-export { runPool, slotPlacements } from './parallel';
-export { BestCheckpoint } from './best-checkpoint';
+export { runGrid as grid } from './study/grid';
+export { runTrial as train } from './study/trials';
+export { Random } from './util/random';
+export { runPool, slotPlacements } from './study/parallel';
+export { BestCheckpoint } from './study/best-checkpoint';
 
 // Results: reports, inference, the demo.
 export { collectReport } from './report/collect';
 export type { ReportData, ReportTable, ReportTrial, ReportRun } from './report/collect';
 export { renderReport, REPORT_FORMATS } from './report/render';
 export type { ReportFormat } from './report/render';
-export { predictImages } from './predict';
-export type { Prediction, PredictOptions } from './predict';
-export { runDemo, DEMO_DEFAULTS } from './demo';
-export { loadWeights, readWeights, readSafetensors, writeSafetensors, weightsHash } from './weights';
-export type { LoadedWeights } from './weights';
-export type { DemoOptions, DemoResult } from './demo';
+export { predictImages } from './binding/predict';
+export type { Prediction, PredictOptions } from './binding/predict';
+export { runDemo, DEMO_DEFAULTS } from './study/demo';
+export { loadWeights, readWeights, readSafetensors, writeSafetensors, weightsHash } from './weights/weights';
+export type { LoadedWeights } from './weights/weights';
+export type { DemoOptions, DemoResult } from './study/demo';
 
 /** Opens (creating and migrating when needed) the SQLite results file. */
 export function openStore(file = 'fer-ga.db'): Store {

@@ -8,7 +8,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
-import { copyFileAtomic, replaceFile, writeFileAtomic } from '../src/atomic-write';
+import { copyFileAtomic, replaceFile, writeFileAtomic } from '../src/util/atomic-write';
 
 const CHILD = path.resolve(__dirname, 'helpers/rewrite-child.js');
 

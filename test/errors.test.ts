@@ -5,7 +5,7 @@ import path from 'path';
 import { describeNetwork, TrainedModel, trainNetwork } from '../src';
 import type { TrainNetworkOptions } from '../src';
 import { signalExitCode } from '../src/cli/interrupt';
-import { abortError, isAbortError, isInterruptedError } from '../src/errors';
+import { abortError, isAbortError, isInterruptedError } from '../src/util/errors';
 import { makePatterns, range } from './helpers/patterns';
 
 const SIZE = 16;

@@ -15,7 +15,7 @@ import { evolveCommand, RESUME_FLAGS, RUN_FLAGS } from '../src/cli/commands/evol
 import { openCv } from '../src/data/opencv';
 import { writeSyntheticDataset } from '../src/data/synthetic';
 import { trialCount } from './helpers/results-db';
-import { writeSafetensors } from '../src/weights';
+import { writeSafetensors } from '../src/weights/weights';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 

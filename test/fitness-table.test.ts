@@ -10,7 +10,7 @@ import path from 'path';
 
 import { readFitnessTable, TableFitness } from '../src/ga/fitness-table';
 import { Store, type TrialRecord } from '../src/store/store';
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/util/errors';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 const TABLES = path.resolve(__dirname, '../data/paper-tables.csv');

@@ -1,4 +1,4 @@
-import { trainNetwork } from '../src/train';
+import { trainNetwork } from '../src/binding/train';
 
 /** Random pixels: what matters here is that two update paths do the same arithmetic. */
 function data() {

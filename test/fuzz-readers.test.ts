@@ -14,9 +14,9 @@ import os from 'os';
 import path from 'path';
 
 import { contentFingerprint, writeCache, type CacheHeader } from '../src/data/cache';
-import { trainNetwork } from '../src/train';
-import { readWeights, writeSafetensors } from '../src/weights';
-import { readZip } from '../src/zip-reader';
+import { trainNetwork } from '../src/binding/train';
+import { readWeights, writeSafetensors } from '../src/weights/weights';
+import { readZip } from '../src/weights/zip-reader';
 import {
   flips, intTuple, OP, randomFiles, seededRandom, stateDictPickle, storedZip, torchSaveArchive, truncations, type Mutant,
 } from './helpers/crafted-files';

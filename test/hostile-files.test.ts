@@ -13,7 +13,7 @@ import { contentFingerprint, writeCache, type CacheHeader } from '../src/data/ca
 import { prepareDataset } from '../src/data/dataset';
 import { readFitnessTable } from '../src/ga/fitness-table';
 import { Store } from '../src/store/store';
-import { readWeights } from '../src/weights';
+import { readWeights } from '../src/weights/weights';
 import { intTuple, OP, stateDictPickle, storedZip, torchSaveArchive } from './helpers/crafted-files';
 import { runCli } from './helpers/cli';
 

@@ -7,7 +7,7 @@ import path from 'path';
 
 import { trainNetwork } from '../src';
 import type { TrainNetworkOptions } from '../src';
-import { native } from '../src/native';
+import { native } from '../src/binding/native';
 import { makePatterns, PATTERN_CLASSES, range } from './helpers/patterns';
 
 const CHILD = path.join(__dirname, 'helpers', 'training-child.js');

@@ -1,7 +1,7 @@
 import { Genome, PAPER_GENOME } from '../src/ga/genome';
 import { DEFAULT_OPERATORS, OPERATOR_SETS } from '../src/ga/operator-sets';
 import { crossover, initialPopulation, mutate, mutatesIn, mutateToAnyChoice, selectTopHalf } from '../src/ga/operators';
-import { Random } from '../src/random';
+import { Random } from '../src/util/random';
 
 describe('genome', () => {
   test('the paper’s encoding: 4 bits, 11 names no choice', () => {

@@ -3,7 +3,7 @@ import path from 'path';
 import { runEvolution, type EvolveSettings } from '../src/ga/evolve';
 import { readFitnessTable, TableFitness } from '../src/ga/fitness-table';
 import { PAPER_GENOME, type Genes } from '../src/ga/genome';
-import { runPool, slotPlacements } from '../src/parallel';
+import { runPool, slotPlacements } from '../src/study/parallel';
 import { Store } from '../src/store/store';
 
 const TABLES = path.resolve(__dirname, '../data/paper-tables.csv');

@@ -10,7 +10,7 @@ import path from 'path';
 import Database from 'better-sqlite3';
 
 import { TRIAL_JOB_VERSION, trialJobId, validateTrialJob } from '../src/queue/trial-job';
-import { TRIAL_DEFAULTS } from '../src/trials';
+import { TRIAL_DEFAULTS } from '../src/study/trials';
 import { BIN, smallSet, type SmallSet } from './helpers/cli';
 import { startRedis, type RedisServer } from './helpers/redis';
 

@@ -15,8 +15,8 @@ import { connect, KEY_PREFIX, TRIAL_QUEUE } from '../src/queue/connection';
 import { QueueTrainer } from '../src/queue/queue-trainer';
 import { stateTag } from '../src/queue/state-blobs';
 import { trialJobId, validateTrialJob, type TrialJobResult } from '../src/queue/trial-job';
-import { keyOfTrial } from '../src/trial-key';
-import { describeTrial, TRIAL_DEFAULTS, type TrialSettings } from '../src/trials';
+import { keyOfTrial } from '../src/study/trial-key';
+import { describeTrial, TRIAL_DEFAULTS, type TrialSettings } from '../src/study/trials';
 import { smallSet, type SmallSet } from './helpers/cli';
 import { startRedis, type RedisServer } from './helpers/redis';
 

@@ -12,16 +12,16 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import { prepareDataset, type PreparedDataset } from '../src/data/dataset';
-import { TrainedModel } from '../src/model';
+import { TrainedModel } from '../src/binding/model';
 import { blobMeta, fetchBlob, putBlob, putFileBlob } from '../src/queue/blobs';
 import { connect, CUDA_TRIAL_QUEUE, KEY_PREFIX, TRIAL_QUEUE } from '../src/queue/connection';
 import { QueueTrainer } from '../src/queue/queue-trainer';
 import { stateTag } from '../src/queue/state-blobs';
 import { TRIAL_JOB_VERSION, type TrialJob, type TrialJobResult } from '../src/queue/trial-job';
 import { WORKERS_KEY } from '../src/queue/worker-registry';
-import { keyOfTrial } from '../src/trial-key';
-import { TRIAL_DEFAULTS, trainTrialRecord, type TrialSettings } from '../src/trials';
-import { loadWeights } from '../src/weights';
+import { keyOfTrial } from '../src/study/trial-key';
+import { TRIAL_DEFAULTS, trainTrialRecord, type TrialSettings } from '../src/study/trials';
+import { loadWeights } from '../src/weights/weights';
 import { BIN, smallSet, type SmallSet } from './helpers/cli';
 import { startRedis, type RedisServer } from './helpers/redis';
 

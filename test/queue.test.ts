@@ -11,7 +11,7 @@ import path from 'path';
 import Database from 'better-sqlite3';
 
 import { writeSyntheticDataset } from '../src/data/synthetic';
-import { writeSafetensors } from '../src/weights';
+import { writeSafetensors } from '../src/weights/weights';
 import { BIN } from './helpers/cli';
 import { startRedis, type RedisServer } from './helpers/redis';
 

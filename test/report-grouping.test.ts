@@ -12,8 +12,8 @@ import type { ActivationName } from '../src/names';
 import { collectReport, type ReportData } from '../src/report/collect';
 import { renderReport } from '../src/report/render';
 import { Store, type TrialRecord } from '../src/store/store';
-import { keyedSettings } from '../src/trial-key';
-import { TRIAL_DEFAULTS, type TrialSettings } from '../src/trials';
+import { keyedSettings } from '../src/study/trial-key';
+import { TRIAL_DEFAULTS, type TrialSettings } from '../src/study/trials';
 
 const CLASSES = ['anger', 'happiness', 'neutral'];
 const FINGERPRINT = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';

@@ -1,5 +1,5 @@
 import { holdOutSplit, kFoldSplits } from '../src/data/splits';
-import { Random } from '../src/random';
+import { Random } from '../src/util/random';
 
 // 30 subjects with 2–9 images each over 4 classes, each subject leaning to one class.
 function makeSet(seed: number) {

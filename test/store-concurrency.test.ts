@@ -8,7 +8,7 @@ import os from 'os';
 import path from 'path';
 import readline from 'readline';
 
-import { isAbortError, isUsageError } from '../src/errors';
+import { isAbortError, isUsageError } from '../src/util/errors';
 import { describeHolder, isClaimLostError, newClaimOwner, type ClaimOwner } from '../src/store/claims';
 import { withRunOwnership } from '../src/store/run-ownership';
 import { Store, type TrialRecord } from '../src/store/store';

@@ -4,10 +4,10 @@ import os from 'os';
 import path from 'path';
 
 import { writeSyntheticDataset } from '../src/data/synthetic';
-import { TrainedModel } from '../src/model';
-import type { NamedWeights } from '../src/native';
-import { TRIAL_DEFAULTS, trialKey, type TrialSettings } from '../src/trials';
-import { loadWeights, readWeights, writeSafetensors } from '../src/weights';
+import { TrainedModel } from '../src/binding/model';
+import type { NamedWeights } from '../src/binding/native';
+import { TRIAL_DEFAULTS, trialKey, type TrialSettings } from '../src/study/trials';
+import { loadWeights, readWeights, writeSafetensors } from '../src/weights/weights';
 
 const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
 const HELPER = path.resolve(__dirname, 'helpers/torchvision_weights.py');

@@ -1,5 +1,5 @@
 /** Checks of flag values, each failing with one line that names the flag and the value. */
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { GENE_NAMES } from '../ga/genes';
 
 export function integerFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 
 import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset } from '../data/dataset';
 import { KDEF_ANGLES } from '../data/kdef';
-import { progressBar, type Progress } from '../progress';
+import { progressBar, type Progress } from '../util/progress';
 import { choiceFlag, choiceListFlag, integerFlag, numberFlag } from './arguments';
 
 export interface DatasetArguments {

@@ -1,7 +1,7 @@
 /** `fer-ga <command>`: argument parsing, exit codes, and one clear line for every failure. */
 import yargs from 'yargs';
 
-import { isAbortError, isInterruptedError, isUsageError } from '../errors';
+import { isAbortError, isInterruptedError, isUsageError } from '../util/errors';
 import { demoCommand } from './commands/demo';
 import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';

@@ -1,7 +1,7 @@
 /** Opening a results file that must exist: commands that only read one never create an empty file. */
 import fs from 'fs';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { Store } from '../store/store';
 
 export function openExistingResults(file: string): Store {

@@ -5,8 +5,8 @@
  * inputs with the fitness it already has.
  */
 
-import { sha256OfFileSync } from '../file-sha256';
-import { UsageError } from '../errors';
+import { sha256OfFileSync } from '../util/file-sha256';
+import { UsageError } from '../util/errors';
 
 export interface RunInputs {
   /** The data set's content fingerprint. */

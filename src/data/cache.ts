@@ -21,7 +21,7 @@
 import crypto from 'crypto';
 import fs from 'fs';
 
-import { writeFileAtomic } from '../atomic-write';
+import { writeFileAtomic } from '../util/atomic-write';
 import type { SkippedItem } from './records';
 
 const MAGIC = 'FERGAPK1';

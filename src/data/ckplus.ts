@@ -8,7 +8,7 @@
 import fs from 'fs';
 import path from 'path';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { files, requireDirectory, subdirectories } from './files';
 import { hasExtension, IMAGE_EXTENSIONS, type DatasetIndex, type ImageRecord, type SkippedItem } from './records';
 import { canonicalOrder } from './classes';

@@ -15,8 +15,8 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 
-import { copyFileAtomic } from '../atomic-write';
-import { UsageError } from '../errors';
+import { copyFileAtomic } from '../util/atomic-write';
+import { UsageError } from '../util/errors';
 import { CACHE_FORMAT_VERSION, contentFingerprint, readCache, writeCache, type CacheHeader, type PackedDataset } from './cache';
 import { indexCkPlus } from './ckplus';
 import { CLASS_PRESETS } from './classes';

@@ -8,7 +8,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 
-import { writeFileAtomic } from '../atomic-write';
+import { writeFileAtomic } from '../util/atomic-write';
 
 interface Entry {
   size: number;

@@ -2,7 +2,7 @@
 import fs from 'fs';
 import path from 'path';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 
 export function requireDirectory(dir: string, what: string): string {
   const absolute = path.resolve(dir);

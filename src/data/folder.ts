@@ -5,7 +5,7 @@
  */
 import path from 'path';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { files, requireDirectory, subdirectories } from './files';
 import { canonicalOrder } from './classes';
 import { hasExtension, IMAGE_EXTENSIONS, type DatasetIndex, type ImageRecord, type SkippedItem } from './records';

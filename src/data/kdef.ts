@@ -7,7 +7,7 @@
  */
 import path from 'path';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { requireDirectory, walkFiles } from './files';
 import { canonicalOrder } from './classes';
 import { hasExtension, IMAGE_EXTENSIONS, type DatasetIndex, type ImageRecord, type SkippedItem } from './records';

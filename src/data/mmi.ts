@@ -9,7 +9,7 @@
 import fs from 'fs';
 import path from 'path';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { files, requireDirectory, subdirectories } from './files';
 import { canonicalOrder } from './classes';
 import { hasExtension, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, type DatasetIndex, type ImageRecord, type SkippedItem } from './records';

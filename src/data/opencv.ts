@@ -4,7 +4,7 @@
  */
 import type * as OpenCv from '@u4/opencv4nodejs';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 
 export type Cv = typeof OpenCv;
 

@@ -10,7 +10,7 @@ import path from 'path';
 
 import type { Mat } from '@u4/opencv4nodejs';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { HAAR_CASCADE_DIRS, openCv, type Cv } from './opencv';
 import type { ImageRecord, SkippedItem } from './records';
 

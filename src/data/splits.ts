@@ -3,8 +3,8 @@
  * grouped by their most frequent class and dealt out in seeded order, so each side gets
  * about its share of every class where the subjects allow.
  */
-import { UsageError } from '../errors';
-import { Random } from '../random';
+import { UsageError } from '../util/errors';
+import { Random } from '../util/random';
 
 export interface Split {
   train: Int32Array;

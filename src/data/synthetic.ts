@@ -11,8 +11,8 @@ import path from 'path';
 
 import type { Mat } from '@u4/opencv4nodejs';
 
-import { UsageError } from '../errors';
-import { Random } from '../random';
+import { UsageError } from '../util/errors';
+import { Random } from '../util/random';
 import { openCv, type Cv } from './opencv';
 
 export const SYNTHETIC_CLASSES = ['anger', 'disgust', 'fear', 'happy', 'sadness', 'surprise', 'neutral'] as const;

@@ -3,7 +3,7 @@ import type { Genes } from '../ga/genome';
 import type { RungFitness, RungFitnessSource } from '../ga/halving';
 import type { PackedDataset } from '../data/cache';
 import type { Store } from '../store/store';
-import { applyGenes, TrainingFitness, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
+import { applyGenes, TrainingFitness, type TrialControl, type TrialPlacement, type TrialSettings } from '../study/trials';
 import { runTrialToRung } from './rung-trials';
 
 export class RungTrainingFitness extends TrainingFitness implements RungFitnessSource {

@@ -9,15 +9,15 @@ import fs from 'fs';
 import path from 'path';
 
 import type { PackedDataset } from '../data/cache';
-import type { TrainResult } from '../native';
+import type { TrainResult } from '../binding/native';
 import { isTrialFailedError } from '../queue/trial-failed';
 import { describeHolder } from '../store/claims';
 import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { foldsOf } from '../store/trial-result';
 import { rungClaimSubject } from '../store/store';
 import { claimAndTrain, trainOnce } from '../store/train-once';
-import { keyOfTrial } from '../trial-key';
-import { placedThreads, recordOfFolds, splitsFor, trainFold, weightsOf, whileBoth, type TrialControl, type TrialPlacement, type TrialSettings } from '../trials';
+import { keyOfTrial } from '../study/trial-key';
+import { placedThreads, recordOfFolds, splitsFor, trainFold, weightsOf, whileBoth, type TrialControl, type TrialPlacement, type TrialSettings } from '../study/trials';
 
 export interface RungOutcome {
   key: string;

@@ -4,7 +4,7 @@
  * `halving` trains a new candidate `minEpochs` first and promotes the best to ×eta more
  * epochs, rung by rung, up to the full schedule (asynchronous successive halving).
  */
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 
 export const FIDELITIES = ['full', 'halving'] as const;
 export type FidelityName = (typeof FIDELITIES)[number];

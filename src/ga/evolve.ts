@@ -13,8 +13,8 @@
  * Crossover and mutation come from the run's operator set (operator-sets.ts): the
  * paper's, or the default that keeps every choice reachable.
  */
-import { abortError } from '../errors';
-import { Random } from '../random';
+import { abortError } from '../util/errors';
+import { Random } from '../util/random';
 import type { IndividualRecord, Store } from '../store/store';
 import { Genome, type Chromosome, type Gene, type Genes } from './genome';
 import { isOperatorSetName, OPERATOR_SET_NAMES, OPERATOR_SETS, type OperatorSetName } from './operator-sets';

@@ -10,7 +10,7 @@ import fs from 'fs';
 
 import { parse } from 'csv-parse/sync';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import type { FitnessResult, FitnessSource } from './evolve';
 import type { Genes } from './genome';
 

@@ -13,7 +13,7 @@
  *   already in the population (the parents have converged) is replaced by an immigrant
  *   drawn among the valid chromosomes not in the population.
  */
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 import type { Chromosome, Genome } from './genome';
 import { crossover, mutate, mutateToAnyChoice } from './operators';
 

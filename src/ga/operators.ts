@@ -4,7 +4,7 @@
  * the two that make the default operator set (operator-sets.ts) keep every choice
  * reachable: a mutation that can draw any valid code, and immigrants in place of copies.
  */
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 import type { Chromosome, Genome } from './genome';
 
 /**

@@ -4,7 +4,7 @@
  * genes, and each is trained to full length until the epoch budget is spent; the pick is
  * the best of those.
  */
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { Genome, type Gene, type Genes } from './genome';
 
 export interface RandomSearchOptions {

@@ -10,8 +10,8 @@ import fs from 'fs';
 import path from 'path';
 import type { Redis } from 'ioredis';
 
-import { sha256OfFile } from '../file-sha256';
-import { PromiseMemo } from '../promise-memo';
+import { sha256OfFile } from '../util/file-sha256';
+import { PromiseMemo } from '../util/promise-memo';
 import { KEY_PREFIX } from './connection';
 
 export const BLOB_CHUNK_BYTES = 1 << 20;

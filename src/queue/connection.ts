@@ -6,7 +6,7 @@
  */
 import IORedis, { type Redis, type RedisOptions } from 'ioredis';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 
 /**
  * BullMQ's queues of trials, one per kind of device a trial's key is made for: a CPU

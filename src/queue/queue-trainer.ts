@@ -12,9 +12,9 @@ import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import type { PackedDataset } from '../data/cache';
-import { abortError } from '../errors';
+import { abortError } from '../util/errors';
 import type { TrialRecord } from '../store/store';
-import { splitsFor, weightsOf, type RungTraining, type TrialControl, type TrialSettings, type TrialTrainer } from '../trials';
+import { splitsFor, weightsOf, type RungTraining, type TrialControl, type TrialSettings, type TrialTrainer } from '../study/trials';
 import { deleteBlob, fetchBlob, putFileBlob } from './blobs';
 import { connect, deviceKindOf, displayUrl, KEY_PREFIX, trialQueueOf, type DeviceKind } from './connection';
 import { checkReturnedTrial, type AskedTrial } from './result-check';

@@ -7,7 +7,7 @@
  */
 import type { PackedDataset } from '../data/cache';
 import type { TrialRecord } from '../store/store';
-import { describeTrial, splitsFor, type TrialSettings } from '../trials';
+import { describeTrial, splitsFor, type TrialSettings } from '../study/trials';
 import type { TrialJobResult } from './trial-job';
 
 /** A trial as the coordinator asked for it. */

@@ -8,7 +8,7 @@
  */
 import { ACTIVATIONS, LEARNING_RATE_SCHEDULES, MODELS, OPTIMIZERS } from '../names';
 import type { TrialRecord } from '../store/store';
-import type { TrialSettings } from '../trials';
+import type { TrialSettings } from '../study/trials';
 
 /**
  * The job format's version; a worker refuses a job of another one, naming both.

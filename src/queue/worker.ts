@@ -18,11 +18,11 @@ import type { Redis } from 'ioredis';
 
 import type { PackedDataset } from '../data/cache';
 import { readCache } from '../data/cache';
-import { isUsageError } from '../errors';
+import { isUsageError } from '../util/errors';
 import type { TrialRecord } from '../store/store';
 import { trainFoldsFrom } from '../fidelity/rung-trials';
-import { keyOfTrial } from '../trial-key';
-import { recordOfFolds, splitsFor, trainTrialRecord, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../trials';
+import { keyOfTrial } from '../study/trial-key';
+import { recordOfFolds, splitsFor, trainTrialRecord, weightsOf, type TrialEvent, type TrialPlacement, type TrialSettings } from '../study/trials';
 import { BlobCache, type BlobKind } from './blob-cache';
 import { BlobError, putFileBlob } from './blobs';
 import { connect, deviceKindOf, displayUrl, KEY_PREFIX, trialQueueOf, type DeviceKind } from './connection';

@@ -1,7 +1,7 @@
 /** One entry point for every report format. */
 import path from 'path';
 
-import { writeFileAtomic } from '../atomic-write';
+import { writeFileAtomic } from '../util/atomic-write';
 import type { ReportData } from './report-data';
 import { renderCsv } from './csv';
 import { renderHtml } from './html';

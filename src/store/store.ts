@@ -10,7 +10,7 @@ import path from 'path';
 
 import Database from 'better-sqlite3';
 
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import { CLAIM_STALE_MS, ClaimLostError, describeHolder, isStale, type ClaimHolder, type ClaimKind, type ClaimOwner } from './claims';
 import { MIGRATIONS } from './migrations';
 

@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'timers/promises';
 
-import { abortError } from '../errors';
+import { abortError } from '../util/errors';
 import { CLAIM_HEARTBEAT_MS, CLAIM_STALE_MS, isClaimLostError, newClaimOwner, type ClaimHolder, type ClaimOwner } from './claims';
 import { whileHolding } from './holding';
 import type { Store, TrialRecord } from './store';

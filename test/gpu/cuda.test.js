@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const test = require('node:test');
 
-const { native } = require('../../dist/native');
+const { native } = require('../../dist/binding/native');
 const { trainNetwork, TrainedModel } = require('../../dist');
 
 const info = native().info();

@@ -15,9 +15,9 @@ const fs = require('fs');
 const path = require('path');
 
 const dist = path.resolve(__dirname, '../../dist');
-const { readWeights } = require(`${dist}/weights`);
+const { readWeights } = require(`${dist}/weights/weights`);
 const { prepareDataset } = require(`${dist}/data/dataset`);
-const { TrainedModel } = require(`${dist}/model`);
+const { TrainedModel } = require(`${dist}/binding/model`);
 
 const READERS = {
   pth: (file) => readWeights(file),

@@ -10,7 +10,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const { writeFileAtomic } = require(path.resolve(__dirname, '../../dist/atomic-write'));
+const { writeFileAtomic } = require(path.resolve(__dirname, '../../dist/util/atomic-write'));
 
 /** A version is self-checking: its header says its length and the one letter its body repeats. */
 function versionText(n) {

@@ -13,7 +13,7 @@ const fs = require('fs');
 const path = require('path');
 const { Worker, isMainThread, parentPort } = require('worker_threads');
 
-const { native } = require(path.join(__dirname, '..', '..', 'dist', 'native'));
+const { native } = require(path.join(__dirname, '..', '..', 'dist', 'binding', 'native'));
 
 const SIZE = 32;
 const COUNT = 64;

@@ -2,10 +2,10 @@ import os from 'os';
 import path from 'path';
 import type { CommandModule } from 'yargs';
 
-import { UsageError } from '../../errors';
-import { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS, runDemo } from '../../demo';
+import { UsageError } from '../../util/errors';
+import { DEMO_ACTIVATIONS, DEMO_DEFAULTS, DEMO_OPTIMIZERS, runDemo } from '../../study/demo';
 import { MODELS, type LearningRateScheduleName, type ModelName } from '../../names';
-import { progressBar, type Progress } from '../../progress';
+import { progressBar, type Progress } from '../../util/progress';
 import { choiceFlag, integerFlag, numberFlag } from '../arguments';
 import { checkTrainingInputs, lrScheduleFlag } from '../training-options';
 import { describeCost } from '../../fidelity/rungs';
@@ -13,8 +13,8 @@ import { halvingOf, withFidelityOptions, type FidelityArguments } from '../fidel
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
-import { native } from '../../native';
-import { slotPlacements } from '../../parallel';
+import { native } from '../../binding/native';
+import { slotPlacements } from '../../study/parallel';
 
 interface DemoArguments extends GlobalArguments, FidelityArguments {
   out: string;

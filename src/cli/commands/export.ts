@@ -2,8 +2,8 @@ import fs from 'fs';
 import path from 'path';
 import type { CommandModule } from 'yargs';
 
-import { UsageError } from '../../errors';
-import { TrainedModel } from '../../model';
+import { UsageError } from '../../util/errors';
+import { TrainedModel } from '../../binding/model';
 import type { GlobalArguments } from '../global-arguments';
 import { writingFlag } from '../arguments';
 import { printJson } from '../output';

@@ -1,13 +1,13 @@
 import type { CommandModule } from 'yargs';
 
 import { ACTIVATIONS, MODELS, OPTIMIZERS, PAPER_ACTIVATIONS, PAPER_OPTIMIZERS, type ActivationName, type ModelName, type OptimizerName } from '../../names';
-import { BestCheckpoint } from '../../best-checkpoint';
+import { BestCheckpoint } from '../../study/best-checkpoint';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
-import { bestGridRow, runGrid, type GridRow } from '../../grid';
-import { weightsOf } from '../../trials';
+import { bestGridRow, runGrid, type GridRow } from '../../study/grid';
+import { weightsOf } from '../../study/trials';
 import { absoluteDatasetSpec } from '../../data/dataset';
-import { abortError } from '../../errors';
+import { abortError } from '../../util/errors';
 import { choiceListFlag } from '../arguments';
 import { describeCost } from '../../fidelity/rungs';
 import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';

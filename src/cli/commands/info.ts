@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 
-import { environmentInfo } from '../../environment';
+import { environmentInfo } from '../../binding/environment';
 import { printJson } from '../output';
 import type { GlobalArguments } from '../global-arguments';
 

@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { MODELS, type ModelName } from '../../names';
-import { summariseModels } from '../../networks';
+import { summariseModels } from '../../binding/networks';
 import { choiceListFlag, integerFlag } from '../arguments';
 import type { GlobalArguments } from '../global-arguments';
 import { engineering, groupDigits, printJson, printTable } from '../output';

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 
 import type { FaceMode } from '../../data/preprocess';
-import { folderAccuracy, predictImages } from '../../predict';
+import { folderAccuracy, predictImages } from '../../binding/predict';
 import { choiceFlag } from '../arguments';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { collectReport } from '../../report/collect';
 import { REPORT_FORMATS, renderReport, writeReportFile, type ReportFormat } from '../../report/render';
 import { choiceFlag, integerFlag, writingFlag } from '../arguments';

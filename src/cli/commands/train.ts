@@ -2,8 +2,8 @@ import type { CommandModule } from 'yargs';
 
 import type { ActivationName, ModelName, OptimizerName } from '../../names';
 import { Store } from '../../store/store';
-import { BestCheckpoint } from '../../best-checkpoint';
-import { runTrial, trainFold } from '../../trials';
+import { BestCheckpoint } from '../../study/best-checkpoint';
+import { runTrial, trainFold } from '../../study/trials';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson } from '../output';

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
 
 import { DEFAULT_CACHE_DIR } from '../../data/dataset';
-import { UsageError } from '../../errors';
-import { native, type NativeInfo } from '../../native';
-import { slotPlacements } from '../../parallel';
+import { UsageError } from '../../util/errors';
+import { native, type NativeInfo } from '../../binding/native';
+import { slotPlacements } from '../../study/parallel';
 import { probeQueue } from '../../queue/connection';
 import { TrialWorker } from '../../queue/worker';
 import { integerFlag } from '../arguments';

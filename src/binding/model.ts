@@ -1,9 +1,9 @@
 /** A trained network loaded from a checkpoint, for inference. */
-import { checkCheckpointFile } from './checkpoint-file';
-import { UsageError } from './errors';
+import { checkCheckpointFile } from '../weights/checkpoint-file';
+import { UsageError } from '../util/errors';
 import { native } from './native';
 import type { NamedWeights, NativeModel, NetworkSpec, ResolvedNetworkSpec, WeightReport } from './native';
-import { readWeights, writeSafetensors } from './weights';
+import { readWeights, writeSafetensors } from '../weights/weights';
 
 export class TrainedModel {
   private constructor(

@@ -6,7 +6,7 @@
 import fs from 'fs';
 
 import type { Fail } from './byte-cursor';
-import { UsageError } from './errors';
+import { UsageError } from '../util/errors';
 import { checkPickleOperands } from './pickle-operands';
 import { readZip } from './zip-reader';
 

@@ -6,10 +6,10 @@
 import fs from 'fs';
 import path from 'path';
 
-import { preprocessImages, type ColorMode, type FaceMode, type PreprocessSettings } from './data/preprocess';
-import { walkFiles } from './data/files';
-import { hasExtension, IMAGE_EXTENSIONS } from './data/records';
-import { UsageError } from './errors';
+import { preprocessImages, type ColorMode, type FaceMode, type PreprocessSettings } from '../data/preprocess';
+import { walkFiles } from '../data/files';
+import { hasExtension, IMAGE_EXTENSIONS } from '../data/records';
+import { UsageError } from '../util/errors';
 import { TrainedModel } from './model';
 
 export interface Prediction {

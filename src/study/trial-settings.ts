@@ -3,7 +3,7 @@
  * the paper's defaults. Apart from trials.ts so that the key (trial-key.ts) and the trial
  * layer both read them without importing each other.
  */
-import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
+import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from '../names';
 
 export interface TrialSettings {
   model: ModelName;

@@ -8,9 +8,9 @@
 import fs from 'fs';
 
 import { ByteCursor, type Fail } from './byte-cursor';
-import { UsageError } from './errors';
+import { UsageError } from '../util/errors';
 import { bfloat16ToFloat, halfToFloat } from './float16';
-import type { NamedWeights } from './native';
+import type { NamedWeights } from '../binding/native';
 import { dimensions, elementCount } from './tensor-shape';
 import { readZip } from './zip-reader';
 

@@ -7,8 +7,8 @@
 import fs from 'fs';
 import path from 'path';
 
-import { copyFileAtomic, writeFileAtomic } from './atomic-write';
-import type { PackedDataset } from './data/cache';
+import { copyFileAtomic, writeFileAtomic } from '../util/atomic-write';
+import type { PackedDataset } from '../data/cache';
 import { trainFold, trialKey, type TrialControl, type TrialPlacement, type TrialSettings } from './trials';
 
 export class BestCheckpoint {

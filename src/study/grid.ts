@@ -1,12 +1,12 @@
 /** A grid study: every model × optimizer × activation as trials, sharing the trial cache with the GA. */
-import type { PackedDataset } from './data/cache';
-import type { ActivationName, ModelName, OptimizerName } from './names';
+import type { PackedDataset } from '../data/cache';
+import type { ActivationName, ModelName, OptimizerName } from '../names';
 import { runPool } from './parallel';
-import type { Store } from './store/store';
-import { runAsha, type AshaCandidate } from './fidelity/asha';
-import { runTrialToRung, type RungOutcome } from './fidelity/rung-trials';
-import { rungSchedule } from './fidelity/rungs';
-import type { HalvingSettings } from './ga/halving';
+import type { Store } from '../store/store';
+import { runAsha, type AshaCandidate } from '../fidelity/asha';
+import { runTrialToRung, type RungOutcome } from '../fidelity/rung-trials';
+import { rungSchedule } from '../fidelity/rungs';
+import type { HalvingSettings } from '../ga/halving';
 import { runTrial, type TrialControl, type TrialPlacement, type TrialSettings } from './trials';
 
 export interface GridChoices {

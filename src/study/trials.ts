@@ -4,22 +4,22 @@
  * result depends on, so the store answers a repeated trial without training: GA runs,
  * grids and single trainings all share the cache.
  */
-import type { PackedDataset } from './data/cache';
-import { holdOutSplit, kFoldSplits, type Split } from './data/splits';
-import type { FitnessResult, FitnessSource } from './ga/evolve';
-import type { Genes } from './ga/genome';
-import type { ActivationName, ModelName, OptimizerName } from './names';
-import type { TrainResult } from './native';
-import { isTrialFailedError } from './queue/trial-failed';
-import { describeHolder } from './store/claims';
-import type { Store, TrialRecord } from './store/store';
-import { trainOnce } from './store/train-once';
-import { native } from './native';
-import { trainNetwork } from './train';
+import type { PackedDataset } from '../data/cache';
+import { holdOutSplit, kFoldSplits, type Split } from '../data/splits';
+import type { FitnessResult, FitnessSource } from '../ga/evolve';
+import type { Genes } from '../ga/genome';
+import type { ActivationName, ModelName, OptimizerName } from '../names';
+import type { TrainResult } from '../binding/native';
+import { isTrialFailedError } from '../queue/trial-failed';
+import { describeHolder } from '../store/claims';
+import type { Store, TrialRecord } from '../store/store';
+import { trainOnce } from '../store/train-once';
+import { native } from '../binding/native';
+import { trainNetwork } from '../binding/train';
 import { cpuThreadsOf, keyOfTrial, keyedSettings } from './trial-key';
-import { PromiseMemo } from './promise-memo';
+import { PromiseMemo } from '../util/promise-memo';
 import { runPool } from './parallel';
-import { loadWeights, type LoadedWeights } from './weights';
+import { loadWeights, type LoadedWeights } from '../weights/weights';
 import type { TrialPlacement, TrialSettings } from './trial-settings';
 
 export { TRIAL_DEFAULTS, type TrialPlacement, type TrialSettings } from './trial-settings';

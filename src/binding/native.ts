@@ -5,7 +5,7 @@
 import fs from 'fs';
 import path from 'path';
 
-import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from './names';
+import type { ActivationName, LearningRateScheduleName, ModelName, OptimizerName } from '../names';
 
 export interface NetworkSpec {
   model: ModelName;
@@ -224,7 +224,7 @@ interface PrebuildEntry {
   flavour: 'cpu' | 'cuda';
 }
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const PACKAGE_ROOT = path.resolve(__dirname, '../..');
 const LOCAL_BUILDS = ['build/Release/fer_ga.node', 'build/Debug/fer_ga.node'];
 
 let loaded: LoadedBinding | undefined;

@@ -3,7 +3,7 @@
  * keeps at most N trainings in flight. A small network at 48 px leaves most of a GPU
  * idle, so several trials share one; with several GPUs each slot gets its own.
  */
-import type { NativeInfo } from './native';
+import type { NativeInfo } from '../binding/native';
 import type { TrialPlacement } from './trial-settings';
 
 /** The placement of each of `parallel` slots, from the user's one placement. */

@@ -1,7 +1,7 @@
 /** What each network is at a given input: parameters, MACs, minimum size, module census. */
 import { native } from './native';
 import type { NetworkDescription, NetworkSpec } from './native';
-import { MODELS, type ModelName } from './names';
+import { MODELS, type ModelName } from '../names';
 
 export async function describeNetwork(spec: NetworkSpec): Promise<NetworkDescription> {
   return native().describeNetwork(spec);

@@ -2,7 +2,7 @@
 import fs from 'fs';
 import path from 'path';
 
-import { openCv } from './data/opencv';
+import { openCv } from '../data/opencv';
 import { loadBinding } from './native';
 import type { NativeInfo } from './native';
 
@@ -27,7 +27,7 @@ export interface EnvironmentInfo {
 }
 
 function packageVersion(): string {
-  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
   return manifest.version;
 }
 

@@ -15,12 +15,12 @@
  */
 import crypto from 'crypto';
 
-import type { PackedDataset } from './data/cache';
-import type { NativeInfo } from './native';
-import { OWN_FIRST_KERNEL, type LearningRateScheduleName } from './names';
-import { partialLoadSkips } from './state-dict-layout';
+import type { PackedDataset } from '../data/cache';
+import type { NativeInfo } from '../binding/native';
+import { OWN_FIRST_KERNEL, type LearningRateScheduleName } from '../names';
+import { partialLoadSkips } from '../binding/state-dict-layout';
 import type { TrialPlacement, TrialSettings } from './trial-settings';
-import { weightsLayout } from './weights';
+import { weightsLayout } from '../weights/weights';
 
 /**
  * The version of what turns settings into numbers: the native training loop

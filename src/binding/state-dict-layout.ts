@@ -6,7 +6,7 @@
  * test/identity.test.ts holds every layout to the addon's own (describeNetwork), and the
  * skip rule to its loads (native/state_dict.cc).
  */
-import { OWN_FIRST_KERNEL, type ModelName } from './names';
+import { OWN_FIRST_KERNEL, type ModelName } from '../names';
 
 export interface LayoutEntry {
   name: string;

@@ -1,5 +1,5 @@
 /** One training run of one network on packed images, natively, off the JS thread. */
-import { abortError, UsageError } from './errors';
+import { abortError, UsageError } from '../util/errors';
 import { native } from './native';
 import type { LoopSettings, NetworkSpec, OptimizerSettings, TrainProgress, TrainResult } from './native';
 

@@ -6,13 +6,13 @@
 import crypto from 'crypto';
 import fs from 'fs';
 
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../util/atomic-write';
 import type { Fail } from './byte-cursor';
-import { UsageError } from './errors';
+import { UsageError } from '../util/errors';
 import { bfloat16ToFloat, halfToFloat } from './float16';
-import type { NamedWeights } from './native';
+import type { NamedWeights } from '../binding/native';
 import { dimensions, elementCount } from './tensor-shape';
-import type { LayoutEntry } from './state-dict-layout';
+import type { LayoutEntry } from '../binding/state-dict-layout';
 import { readTorchSave } from './torch-save';
 
 const DTYPES = new Map<string, { bytes: number; read: (view: DataView, offset: number) => number; integer?: boolean }>([
