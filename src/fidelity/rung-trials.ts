@@ -105,21 +105,24 @@ export async function trainFoldsFrom(
   return folds;
 }
 
+/** One trial of a halving study, with where its results and rung states are kept. */
+interface RungTrial {
+  store: Store;
+  key: string;
+  packed: PackedDataset;
+  settings: TrialSettings;
+  weightsSha256: string | null;
+  placement: TrialPlacement;
+  control: TrialControl & { statesDir: string };
+}
+
 /**
  * Trains every fold of trial `key` up to `untilEpoch` (here, or on the queue of
  * `control.trainer`), from the furthest state saved below that, saving the state reached
  * when it is not the end of the schedule.
  */
-async function trainFoldsUntil(
-  store: Store,
-  key: string,
-  packed: PackedDataset,
-  settings: TrialSettings,
-  weightsSha256: string | null,
-  untilEpoch: number,
-  placement: TrialPlacement,
-  control: TrialControl & { statesDir: string },
-): Promise<{ record: TrialRecord; epochsTrained: number }> {
+async function trainFoldsUntil(trial: RungTrial, untilEpoch: number): Promise<{ record: TrialRecord; epochsTrained: number }> {
+  const { store, key, packed, settings, weightsSha256, placement, control } = trial;
   const count = splitsFor(packed, settings).length;
   const full = untilEpoch >= settings.epochs;
   if (!full) fs.mkdirSync(control.statesDir, { recursive: true });
@@ -174,7 +177,7 @@ export async function runTrialToRung(
   const weightsSha256 = settings.weightsFile ? (await weightsOf(settings.weightsFile)).sha256 : null;
   const key = keyOfTrial(packed, settings, weightsSha256, placedThreads(placement));
   try {
-    return await trainToRung(store, key, packed, settings, weightsSha256, untilEpoch, placement, control);
+    return await trainToRung({ store, key, packed, settings, weightsSha256, placement, control }, untilEpoch);
   } catch (error) {
     // On the queue a rung's job is named by the key and the rung (`KEY-eN`).
     if (!isTrialFailedError(error) || (error.key !== key && !error.key.startsWith(`${key}-e`))) throw error;
@@ -184,16 +187,8 @@ export async function runTrialToRung(
   }
 }
 
-async function trainToRung(
-  store: Store,
-  key: string,
-  packed: PackedDataset,
-  settings: TrialSettings,
-  weightsSha256: string | null,
-  untilEpoch: number,
-  placement: TrialPlacement,
-  control: TrialControl & { statesDir: string },
-): Promise<RungOutcome> {
+async function trainToRung(rungTrial: RungTrial, untilEpoch: number): Promise<RungOutcome> {
+  const { store, key, packed, settings, control } = rungTrial;
   const folds = splitsFor(packed, settings).length;
   const waitOptions = {
     signal: control.signal,
@@ -206,7 +201,7 @@ async function trainToRung(
       store,
       key,
       async (claimLost) => {
-        const trained = await trainFoldsUntil(store, key, packed, settings, weightsSha256, settings.epochs, placement, { ...control, signal: whileBoth(control.signal, claimLost) });
+        const trained = await trainFoldsUntil({ ...rungTrial, control: { ...control, signal: whileBoth(control.signal, claimLost) } }, settings.epochs);
         epochsTrained = trained.epochsTrained;
         return trained.record;
       },
@@ -227,7 +222,7 @@ async function trainToRung(
       return claim;
     },
     async ({ owner, lost }) => {
-      const trained = await trainFoldsUntil(store, key, packed, settings, weightsSha256, untilEpoch, placement, { ...control, signal: whileBoth(control.signal, lost) });
+      const trained = await trainFoldsUntil({ ...rungTrial, control: { ...control, signal: whileBoth(control.signal, lost) } }, untilEpoch);
       epochsTrained = trained.epochsTrained;
       const rung: RungRecord = store.saveRung({ ...trained.record, epochs: untilEpoch }, owner);
       // A diverged candidate is never promoted: none of its states can be used.
