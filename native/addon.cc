@@ -8,16 +8,16 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
-#include "activation.h"
-#include "async_call.h"
-#include "js_errors.h"
-#include "js_options.h"
-#include "live_jobs.h"
-#include "model_handle.h"
-#include "network.h"
-#include "network_census.h"
-#include "optimizer.h"
-#include "training_job.h"
+#include "networks/activation.h"
+#include "napi/async_call.h"
+#include "napi/js_errors.h"
+#include "napi/js_options.h"
+#include "training/live_jobs.h"
+#include "napi/model_handle.h"
+#include "networks/network.h"
+#include "networks/network_census.h"
+#include "training/optimizer.h"
+#include "training/training_job.h"
 
 namespace fer::js {
 

@@ -8,7 +8,7 @@
 export const MODELS = ['alexnet', 'googlenet', 'vgg16', 'resnet50'] as const;
 export type ModelName = (typeof MODELS)[number];
 /**
- * Each network's own first-convolution kernel (torchvision's, as native/models/*.cc build
+ * Each network's own first-convolution kernel (torchvision's, as native/networks/models/*.cc build
  * it): a `--first-kernel` equal to it builds the very network that 0 (keep its own) does.
  */
 export const OWN_FIRST_KERNEL: Readonly<Record<ModelName, number>> = { alexnet: 11, googlenet: 7, vgg16: 3, resnet50: 7 };

@@ -4,7 +4,7 @@
  * needs this without building a network (keys are computed synchronously, before any
  * training): a `--partial-weights` load that skips nothing is the full load, one trial.
  * test/identity.test.ts holds every layout to the addon's own (describeNetwork), and the
- * skip rule to its loads (native/state_dict.cc).
+ * skip rule to its loads (native/networks/state_dict.cc).
  */
 import { OWN_FIRST_KERNEL, type ModelName } from '../names';
 
