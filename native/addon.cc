@@ -12,6 +12,7 @@
 #include "async_call.h"
 #include "js_errors.h"
 #include "js_options.h"
+#include "js_results.h"
 #include "live_jobs.h"
 #include "model_handle.h"
 #include "network.h"
@@ -22,12 +23,6 @@
 namespace fer::js {
 
 namespace {
-Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
-  Napi::Array array = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); ++i) array.Set(static_cast<uint32_t>(i), values[i]);
-  return array;
-}
-
 Napi::Value info(const Napi::CallbackInfo& callInfo) {
   Napi::Env env = callInfo.Env();
   return guarded(env, [&]() -> Napi::Value {
