@@ -3,6 +3,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/utils.h>
 
 #include "models/alexnet.h"
@@ -102,7 +103,13 @@ std::shared_ptr<Network> buildNetwork(const NetworkSpec& spec, std::optional<uin
   validate(spec);
   static std::mutex globalGeneratorLock;
   std::lock_guard<std::mutex> lock(globalGeneratorLock);
-  if (seed) torch::manual_seed(*seed);
+  if (seed) {
+    // The CPU generator the build draws from, and only it: torch::manual_seed would also
+    // reseed every CUDA generator under the trials already training there (--parallel).
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> generatorLock(cpu.mutex());
+    cpu.set_current_seed(*seed);
+  }
   switch (spec.architecture) {
     case Architecture::AlexNet:
       return makeAlexNet(spec);
