@@ -34,40 +34,41 @@ std::string folderOf(const std::string& path) {
 
 std::string osReason(int error) { return std::strerror(error); }
 
-/** The archive's bytes. The writer function never reports a failure to libtorch (which would end the process); a failure to grow the buffer is told afterwards. */
-std::string serialise(torch::serialize::OutputArchive& archive) {
-  std::string bytes;
-  bool outOfMemory = false;
-  archive.save_to([&](const void* data, size_t size) -> size_t {
-    if (outOfMemory) return size;
-    try {
-      bytes.append(static_cast<const char*>(data), size);
-    } catch (const std::bad_alloc&) {
-      outOfMemory = true;
-    }
-    return size;
-  });
-  if (outOfMemory) throw std::bad_alloc();
-  return bytes;
+/** Writes all of `size` bytes at `data` to `fd`; returns 0 or the errno of the failure. */
+int writeAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : EIO;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return 0;
 }
 
-/** Writes all of `bytes` to a new file `path` and flushes it to the disk; returns 0 or the errno of the step that failed. */
-int writeAndSync(const std::string& path, const std::string& bytes) {
+/**
+ * Streams the archive into a new file `path` and flushes it to the disk; returns 0 or the
+ * errno of the first step that failed, having removed the file it made. The writer function never reports a failure to
+ * libtorch (whose writer would then throw from its destructor): after one, it drops the
+ * rest and the failure is told here, once libtorch has finished.
+ */
+int writeArchive(torch::serialize::OutputArchive& archive, const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return errno;
-  size_t written = 0;
   int error = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = n < 0 ? errno : EIO;
-      break;
-    }
-    written += static_cast<size_t>(n);
+  try {
+    archive.save_to([&](const void* data, size_t size) -> size_t {
+      if (error == 0) error = writeAll(fd, static_cast<const char*>(data), size);
+      return size;
+    });
+  } catch (...) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    throw;
   }
   if (error == 0 && ::fsync(fd) != 0) error = errno;
   if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) ::unlink(path.c_str());
   return error;
 }
 
@@ -182,21 +183,16 @@ c10::IValue readValue(torch::serialize::InputArchive& archive, const std::string
 
 void saveArchiveAtomically(torch::serialize::OutputArchive& archive, const std::string& path, const std::string& what) {
   const std::string failure = "cannot write " + what + " " + path + ": ";
-  std::string bytes;
-  try {
-    bytes = serialise(archive);
-  } catch (const c10::Error& error) {
-    throw std::runtime_error(failure + firstLine(error.what_without_backtrace()));
-  } catch (const std::bad_alloc&) {
-    throw std::runtime_error(failure + "out of memory");
-  }
   const std::string temporary = temporaryPath(path);
-  if (const int error = writeAndSync(temporary, bytes)) {
-    ::unlink(temporary.c_str());
-    throw std::runtime_error(failure + osReason(error));
+  int error = 0;
+  try {
+    error = writeArchive(archive, temporary);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(failure + firstLine(e.what_without_backtrace()));
   }
+  if (error != 0) throw std::runtime_error(failure + osReason(error));
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
+    error = errno;
     ::unlink(temporary.c_str());
     throw std::runtime_error(failure + osReason(error));
   }

@@ -1,11 +1,12 @@
 #pragma once
 // libtorch archives on disk (checkpoints and training states), both ways.
 //
-// Written the way fer-ga writes every file: serialised to memory first, then written to a
-// temporary name unique to the process and call, flushed to the disk and renamed over the
-// target, so a crash at any moment leaves the old file or the new one, never half of one.
-// libtorch's own file writer is not used: in 1.13 a failed write (disk full, a file-size
-// limit) throws a second time from its destructor, which ends the process.
+// Written the way fer-ga writes every file: to a temporary name unique to the process and
+// call, flushed to the disk and renamed over the target, so a crash at any moment leaves
+// the old file or the new one, never half of one. libtorch's own file writer is not used:
+// in 1.13 a failed write (disk full, a file-size limit) throws a second time from its
+// destructor, which ends the process. The archive goes through a writer function that
+// checks every write itself and never tells libtorch of a failure.
 //
 // Read whole into memory, every zip record's CRC-32 checked against its bytes (libtorch
 // 1.13 checks none), then handed to libtorch from that same memory.
