@@ -98,6 +98,44 @@ void requireOptions(torch::serialize::InputArchive& saved, const torch::optim::O
     }
   }
 }
+/**
+ * The per-parameter state each saved parameter's entry holds (Adam's moments, momentum
+ * buffers, …) must have its parameter's shape and dtype: libtorch's loader moves it in as
+ * it is, and the next step would meet it.
+ */
+void requireOptimizerState(torch::serialize::InputArchive& saved, const torch::optim::Optimizer& optimizer) {
+  static const char* const kStateTensors[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer",
+                                              "square_avg", "grad_avg", "sum"};
+  torch::serialize::InputArchive groups, states;
+  saved.read("param_groups", groups);
+  saved.read("state", states);
+  int64_t index = 0;
+  for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
+    const std::vector<torch::Tensor>& params = optimizer.param_groups()[g].params();
+    torch::serialize::InputArchive group;
+    groups.read("param_groups/" + std::to_string(g), group);
+    torch::Tensor size;
+    group.read("params/size", size);
+    if (size.numel() != 1 || size.item<int64_t>() != static_cast<int64_t>(params.size())) {
+      throw std::runtime_error("its optimizer has another number of parameters");
+    }
+    for (size_t i = 0; i < params.size(); ++i, ++index) {
+      torch::serialize::InputArchive state;
+      if (!states.try_read(readString(group, "params/" + std::to_string(i)), state)) continue;
+      for (const char* name : kStateTensors) {
+        torch::Tensor tensor;
+        if (!state.try_read(name, tensor) || !tensor.defined()) continue;
+        if (tensor.sizes() != params[i].sizes() || tensor.scalar_type() != params[i].scalar_type()) {
+          std::ostringstream got, want;
+          got << tensor.sizes() << " " << tensor.scalar_type();
+          want << params[i].sizes() << " " << params[i].scalar_type();
+          throw std::runtime_error("its optimizer's " + std::string(name) + " for parameter " + std::to_string(index) + " is " +
+                                   got.str() + ", but the parameter is " + want.str());
+        }
+      }
+    }
+  }
+}
 }  // namespace
 
 /**
@@ -185,6 +223,7 @@ TrainingState loadTrainingState(const std::string& path, const StateExpectation&
     archive.read("optimizer", optimizerState);
     requireLayout(weights, network);
     requireOptions(optimizerState, optimizer, expected.scheduledRate);
+    requireOptimizerState(optimizerState, optimizer);
     network.load(weights);
     optimizer.load(optimizerState);
   } catch (const std::bad_alloc&) {

@@ -120,6 +120,7 @@ const OPTION_CRAFTS: Craft[] = [
   { name: 'other betas', set: { [`${ADAM_OPTIONS}.betas`]: [0.5, 0.999] }, refused: /its optimizer's beta1 is 0\.5, but the trial's is 0\.9/ },
   { name: 'no weight decay', set: { [`${ADAM_OPTIONS}.weight_decay`]: 0 }, refused: /its optimizer's weight_decay is 0, but the trial's is 0\.0001/ },
   { name: 'amsgrad switched on', set: { [`${ADAM_OPTIONS}.amsgrad`]: true }, refused: /its optimizer's amsgrad is 1, but the trial's is 0/ },
+  { name: "a moment of another shape", set: { 'optimizer.state.#0.exp_avg': { tensor: [1, 2, 3, 4, 5, 6, 7], dtype: 'float32' } }, refused: /its optimizer's exp_avg for parameter \d+ is \[7\] Float, but the parameter is \[/ },
 ];
 
 /** Every crafted or payload-flipped case was refused, saying why. */

@@ -6,7 +6,8 @@ contents can refuse it.
 
     python3 craft_archive.py SOURCE OUT_DIR EDITS.json
 
-EDITS.json: [{"name": "...", "set": {"dotted.attribute": VALUE, ...}}, ...], where VALUE is
+EDITS.json: [{"name": "...", "set": {"dotted.attribute": VALUE, ...}}, ...] (a part "#N" of
+the path is the N-th child), where VALUE is
 a number, a string, or {"tensor": [...], "dtype": "float64", "shape": [...]} with optional
 "expand": [rows, cols] (a stride-0 view: a few bytes that stand for rows × cols values) or
 {"like": "dotted.attribute", "shape": [...], "dtype": ...} (that tensor's first values
@@ -22,9 +23,10 @@ DTYPES = {"float64": torch.float64, "float32": torch.float32, "int64": torch.int
 
 
 def resolve(module, dotted):
+    """A dotted path; a part "#N" is the module's N-th child (for names not known beforehand)."""
     *parents, name = dotted.split(".")
     for parent in parents:
-        module = getattr(module, parent)
+        module = list(module.children())[int(parent[1:])] if parent.startswith("#") else getattr(module, parent)
     return module, name
 
 
