@@ -11,7 +11,7 @@ import path from 'path';
 
 import { trainNetwork } from '../src';
 import type { TrainNetworkOptions } from '../src';
-import { native } from '../src/native';
+import { native } from '../src/binding/native';
 import { PATTERN_CLASSES, patternData } from './helpers/patterns';
 
 const SIZE = 16;
