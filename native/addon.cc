@@ -12,6 +12,7 @@
 #include "napi/async_call.h"
 #include "napi/js_errors.h"
 #include "napi/js_options.h"
+#include "napi/js_results.h"
 #include "training/live_jobs.h"
 #include "napi/model_handle.h"
 #include "networks/network.h"
@@ -22,12 +23,6 @@
 namespace fer::js {
 
 namespace {
-Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
-  Napi::Array array = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); ++i) array.Set(static_cast<uint32_t>(i), values[i]);
-  return array;
-}
-
 Napi::Value info(const Napi::CallbackInfo& callInfo) {
   Napi::Env env = callInfo.Env();
   return guarded(env, [&]() -> Napi::Value {

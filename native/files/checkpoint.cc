@@ -1,12 +1,14 @@
 #include "files/checkpoint.h"
 
-#include <fstream>
+#include <cmath>
 #include <stdexcept>
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
-#include "files/atomic_archive.h"
+#include "files/archive_file.h"
+#include "napi/number_text.h"
+#include "networks/state_dict.h"
 
 namespace fer {
 
@@ -15,24 +17,6 @@ constexpr const char* kFormat = "fer-ga-checkpoint/1";
 
 // libtorch's messages can run over several lines (with C++ frames); the user gets the first.
 std::string firstLine(const std::string& message) { return message.substr(0, message.find('\n')); }
-
-std::string readString(torch::serialize::InputArchive& archive, const std::string& key) {
-  c10::IValue value;
-  archive.read(key, value);
-  return value.toStringRef();
-}
-
-int64_t readInt(torch::serialize::InputArchive& archive, const std::string& key) {
-  c10::IValue value;
-  archive.read(key, value);
-  return value.toInt();
-}
-
-double readDouble(torch::serialize::InputArchive& archive, const std::string& key) {
-  c10::IValue value;
-  archive.read(key, value);
-  return value.toDouble();
-}
 
 torch::Tensor toTensor(const std::vector<double>& values) {
   return torch::tensor(values, torch::TensorOptions().dtype(torch::kDouble));
@@ -43,9 +27,24 @@ torch::Tensor toTensor(const std::vector<double>& values) {
 // network (whose size follows from the declared classes) is allocated.
 constexpr int64_t kLeastBytesPerClass = 1024 * 2;
 
-std::vector<double> toVector(const torch::Tensor& tensor) {
-  const torch::Tensor t = tensor.to(torch::kDouble).contiguous();
-  return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+/** One value per input channel, as written: a double vector of `channels` entries, each finite (and positive for std). */
+std::vector<double> readChannelValues(torch::serialize::InputArchive& archive, const std::string& key, int64_t channels,
+                                      bool positive) {
+  torch::Tensor tensor;
+  if (!archive.try_read(key, tensor)) throw std::runtime_error("it has no " + key);
+  if (tensor.dim() != 1 || tensor.numel() != channels || tensor.scalar_type() != torch::kDouble) {
+    throw std::runtime_error("its " + key + " holds " + std::to_string(tensor.numel()) + " values, not one double for each of its " +
+                             std::to_string(channels) + " channels");
+  }
+  const torch::Tensor t = tensor.contiguous();
+  std::vector<double> values(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+  for (size_t c = 0; c < values.size(); ++c) {
+    if (!std::isfinite(values[c]) || (positive && values[c] <= 0)) {
+      throw std::runtime_error("its " + key + " of channel " + std::to_string(c) + " is " + numberText(values[c]) +
+                               (positive ? ", not a finite number above 0" : ", not a finite number"));
+    }
+  }
+  return values;
 }
 }  // namespace
 
@@ -72,14 +71,12 @@ void saveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
 }
 
 Checkpoint loadCheckpoint(const std::string& path) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file.good()) throw std::invalid_argument("checkpoint " + path + " does not exist or cannot be read");
-  const int64_t fileBytes = static_cast<int64_t>(file.tellg());
-  file.close();
   Checkpoint checkpoint;
   try {
+    const std::string bytes = readVerifiedArchive(path, "checkpoint");
+    const int64_t fileBytes = static_cast<int64_t>(bytes.size());
     torch::serialize::InputArchive archive;
-    archive.load_from(path, torch::kCPU);
+    archive.load_from(bytes.data(), bytes.size(), torch::kCPU);
     if (readString(archive, "format") != kFormat) throw std::runtime_error("unknown format");
     NetworkSpec& spec = checkpoint.spec;
     spec.architecture = parseArchitecture(readString(archive, "model"));
@@ -95,17 +92,19 @@ Checkpoint loadCheckpoint(const std::string& path) {
     spec.auxLogits = readInt(archive, "auxLogits") != 0;
     spec.firstKernel = readInt(archive, "firstKernel");
     checkpoint.metadata = readString(archive, "metadata");
-    torch::Tensor mean, std;
-    archive.read("mean", mean);
-    archive.read("std", std);
-    checkpoint.mean = toVector(mean);
-    checkpoint.std = toVector(std);
+    validate(spec);
+    checkpoint.mean = readChannelValues(archive, "mean", spec.channels, false);
+    checkpoint.std = readChannelValues(archive, "std", spec.channels, true);
     checkpoint.network = buildNetwork(spec);
     torch::serialize::InputArchive weights;
     archive.read("network", weights);
+    requireLayout(weights, *checkpoint.network);
     checkpoint.network->load(weights);
   } catch (const std::bad_alloc&) {
     throw;
+  } catch (const std::invalid_argument& error) {
+    if (std::string(error.what()).rfind("checkpoint " + path, 0) == 0) throw;
+    throw std::invalid_argument("checkpoint " + path + " is not a readable fer-ga checkpoint: " + firstLine(error.what()));
   } catch (const c10::Error& error) {
     throw std::invalid_argument("checkpoint " + path + " is not a readable fer-ga checkpoint: " +
                                 firstLine(error.what_without_backtrace()));

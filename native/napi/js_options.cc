@@ -39,7 +39,7 @@ const std::vector<std::string>& trainingOptionNames() {
       "optimizer", "learningRate", "learningRateSchedule", "weightDecay", "momentum", "alpha", "beta1", "beta2", "epsilon",
       "augment", "cropPadding", "flip", "batchSize", "epochs", "seed", "device", "threads", "progressEveryBatches",
       "checkpoint", "checkpointMetadata", "amp", "channelsLast", "foreachOptimizer", "residentData",
-      "initialWeights", "partialWeights", "weightsSource", "freezeEpochs", "untilEpoch", "resumeState", "saveState",
+      "initialWeights", "partialWeights", "weightsSource", "freezeEpochs", "untilEpoch", "resumeState", "saveState", "stateIdentity",
       "images", "labels", "trainIndices", "validationIndices"};
   return names;
 }
@@ -55,22 +55,9 @@ void refuseUnknownOptions(const Napi::Object& options) {
   }
 }
 
-/** The optimizer settings `kind` reads besides learningRate and weightDecay. */
-std::vector<std::string> hyperparametersOf(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::Sgdm: return {"momentum"};
-    case OptimizerKind::RmsProp: return {"alpha", "epsilon"};
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW:
-    case OptimizerKind::AmsGrad: return {"beta1", "beta2", "epsilon"};
-    case OptimizerKind::AdaGrad: return {"epsilon"};
-  }
-  return {};
-}
-
 /** A hyperparameter the chosen optimizer has no use for would be reported but never applied. */
 void refuseUnusedHyperparameters(const Napi::Object& options, OptimizerKind kind) {
-  const std::vector<std::string> used = hyperparametersOf(kind);
+  const std::vector<std::string>& used = hyperparametersOf(kind);
   for (const char* key : {"momentum", "alpha", "beta1", "beta2", "epsilon"}) {
     if (!absent(options.Get(key)) && std::find(used.begin(), used.end(), key) == used.end()) {
       throw std::invalid_argument(std::string("option ") + key + " is not used by " + optimizerName(kind));
@@ -179,9 +166,10 @@ TrainConfig trainConfig(const Napi::Object& options) {
   config.partialWeights = optionalBoolean(options, "partialWeights", false);
   config.weightsSource = optionalString(options, "weightsSource", "given as initialWeights");
   config.freezeEpochs = optionalInteger(options, "freezeEpochs", 0);
-  config.untilEpoch = optionalInteger(options, "untilEpoch", 0);
+  config.untilEpoch = optionalInteger(options, "untilEpoch", config.epochs);
   config.resumeStatePath = optionalString(options, "resumeState", "");
   config.saveStatePath = optionalString(options, "saveState", "");
+  config.stateIdentity = optionalString(options, "stateIdentity", "");
   // Freezing and partial loading act on given weights; without them they would be reported but do nothing the key knows of.
   if (config.initialWeights.empty() && config.freezeEpochs > 0) {
     throw std::invalid_argument("option freezeEpochs needs initialWeights (there is nothing pretrained to keep)");

@@ -31,11 +31,8 @@ Napi::Object settingsToJs(Napi::Env env, const TrainConfig& config) {
   o.Set("learningRate", opt.learningRate);
   o.Set("learningRateSchedule", learningRateScheduleName(config.learningRateSchedule));
   o.Set("weightDecay", opt.weightDecay);
-  o.Set("momentum", opt.momentum);
-  o.Set("alpha", opt.alpha);
-  o.Set("beta1", opt.beta1);
-  o.Set("beta2", opt.beta2);
-  o.Set("epsilon", opt.epsilon);
+  // Only what the chosen optimizer reads: a value it ignores would read as a setting that ran.
+  for (const std::string& name : hyperparametersOf(opt.kind)) o.Set(name, hyperparameter(opt, name));
   o.Set("augment", config.augment.enabled);
   o.Set("cropPadding", static_cast<double>(config.augment.padding));
   o.Set("flip", config.augment.flip);
@@ -45,6 +42,12 @@ Napi::Object settingsToJs(Napi::Env env, const TrainConfig& config) {
   return o;
 }
 }  // namespace
+
+Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
+  Napi::Array array = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) array.Set(static_cast<uint32_t>(i), values[i]);
+  return array;
+}
 
 Napi::Object toJs(Napi::Env env, const NetworkSpec& spec) {
   Napi::Object o = Napi::Object::New(env);

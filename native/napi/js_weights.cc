@@ -1,16 +1,16 @@
 #include "napi/js_weights.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
+
+#include "napi/js_results.h"
 
 namespace fer::js {
 
 namespace {
-Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
-  Napi::Array out = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); ++i) out.Set(static_cast<uint32_t>(i), values[i]);
-  return out;
-}
+// 2^53: the largest count of elements a JS number (and so a typed array's length) holds exactly.
+constexpr int64_t kLargestDimension = 9007199254740992;
 }  // namespace
 
 NamedTensors weightsFromJs(const Napi::Value& value, const char* what) {
@@ -28,10 +28,15 @@ NamedTensors weightsFromJs(const Napi::Value& value, const char* what) {
     int64_t count = 1;
     const Napi::Array dims = entry.Get("shape").As<Napi::Array>();
     for (uint32_t d = 0; d < dims.Length(); ++d) {
-      const int64_t size = dims.Get(d).As<Napi::Number>().Int64Value();
-      if (size < 0) throw std::invalid_argument(where + " ('" + name + "') has a negative dimension");
-      shape.push_back(size);
-      count *= size;
+      const Napi::Value dim = dims.Get(d);
+      const double size = dim.IsNumber() ? dim.As<Napi::Number>().DoubleValue() : NAN;
+      // Each dimension an exact integer, and their product no larger than a typed array can be.
+      if (!(size >= 0 && size <= kLargestDimension && std::trunc(size) == size)) {
+        throw std::invalid_argument(where + " ('" + name + "') has dimension " + std::to_string(d) + " = " +
+                                    dim.ToString().Utf8Value() + ", not a whole number from 0 to " + std::to_string(kLargestDimension));
+      }
+      shape.push_back(static_cast<int64_t>(size));
+      count = size == 0 || count <= kLargestDimension / static_cast<int64_t>(size) ? count * static_cast<int64_t>(size) : kLargestDimension + 1;
     }
     const Napi::Value data = entry.Get("data");
     torch::Tensor tensor;

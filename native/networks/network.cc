@@ -3,6 +3,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/utils.h>
 
 #include "networks/models/alexnet.h"
@@ -24,6 +25,8 @@ const NameTable<Architecture>& table() {
 }
 
 constexpr int64_t kMaximumSize = 4096;
+// torchvision's ImageNet heads; far more would make a confusion matrix JS cannot hold.
+constexpr int64_t kMaximumClasses = 1000;
 }  // namespace
 
 const std::vector<std::string>& architectureNames() { return table().names(); }
@@ -57,6 +60,10 @@ void validate(const NetworkSpec& spec) {
   if (spec.classes < 2) {
     throw std::invalid_argument("classes must be at least 2 (got " + std::to_string(spec.classes) + ")");
   }
+  if (spec.classes > kMaximumClasses) {
+    throw std::invalid_argument("classes must be at most " + std::to_string(kMaximumClasses) + " (got " +
+                                std::to_string(spec.classes) + ")");
+  }
   if (spec.channels != 1 && spec.channels != 3) {
     throw std::invalid_argument("channels must be 1 (grey) or 3 (colour) (got " + std::to_string(spec.channels) + ")");
   }
@@ -80,6 +87,8 @@ void validate(const NetworkSpec& spec) {
       }
       break;
     default:
+      // Stored with the result and the checkpoint, so a value that changes nothing is refused rather than kept.
+      if (p != 0.0) throw std::invalid_argument(activation + " takes no parameter (got activationParameter " + numberText(p) + ")");
       break;
   }
   if (spec.firstKernel != 0 && (spec.firstKernel < 1 || spec.firstKernel > 15 || spec.firstKernel % 2 == 0)) {
@@ -94,7 +103,13 @@ std::shared_ptr<Network> buildNetwork(const NetworkSpec& spec, std::optional<uin
   validate(spec);
   static std::mutex globalGeneratorLock;
   std::lock_guard<std::mutex> lock(globalGeneratorLock);
-  if (seed) torch::manual_seed(*seed);
+  if (seed) {
+    // The CPU generator the build draws from, and only it: torch::manual_seed would also
+    // reseed every CUDA generator under the trials already training there (--parallel).
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> generatorLock(cpu.mutex());
+    cpu.set_current_seed(*seed);
+  }
   switch (spec.architecture) {
     case Architecture::AlexNet:
       return makeAlexNet(spec);

@@ -56,8 +56,9 @@ FirstConv firstConv(const NetworkSpec& spec, int64_t ownKernel, int64_t ownPaddi
 void validate(const NetworkSpec& spec);
 
 /**
- * Builds with torchvision's initialisation, drawing from libtorch's global generator under
- * one process-wide lock, seeded with `seed` when one is given. Every network is built
+ * Builds with torchvision's initialisation, drawing from libtorch's global CPU generator
+ * under one process-wide lock, seeded with `seed` when one is given (no other generator is
+ * reseeded). Every network is built
  * here, so nothing else (a census, a checkpoint load) can draw between a trial's seeding
  * and its build.
  */

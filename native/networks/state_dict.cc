@@ -112,6 +112,34 @@ NamedTensors networkStateDict(Network& network) {
   return out;
 }
 
+namespace {
+void requireLayout(torch::serialize::InputArchive& weights, const torch::nn::Module& network, const std::string& prefix) {
+  const auto check = [&](const std::string& key, const torch::Tensor& want, bool buffer) {
+    const std::string name = prefix + key;
+    torch::Tensor got;
+    if (!weights.try_read(key, got, buffer) || !got.defined()) throw std::runtime_error("it has no '" + name + "'");
+    if (got.sizes() != want.sizes()) {
+      throw std::runtime_error("its '" + name + "' is " + shapeText(got) + ", but the network it names has " + shapeText(want));
+    }
+    if (got.scalar_type() != want.scalar_type()) {
+      throw std::runtime_error("its '" + name + "' is " + c10::toString(got.scalar_type()) + ", but the network it names has " +
+                               c10::toString(want.scalar_type()));
+    }
+  };
+  for (const auto& item : network.named_parameters(/*recurse=*/false)) check(item.key(), item.value(), false);
+  for (const auto& item : network.named_buffers(/*recurse=*/false)) check(item.key(), item.value(), true);
+  for (const auto& child : network.named_children()) {
+    torch::serialize::InputArchive childWeights;
+    if (!weights.try_read(child.key(), childWeights)) throw std::runtime_error("it has no '" + prefix + child.key() + "'");
+    requireLayout(childWeights, *child.value(), prefix + child.key() + ".");
+  }
+}
+}  // namespace
+
+void requireLayout(torch::serialize::InputArchive& weights, const torch::nn::Module& network) {
+  requireLayout(weights, network, "");
+}
+
 bool isFeatureParameter(Architecture architecture, const std::string& name) {
   if (architecture == Architecture::AlexNet || architecture == Architecture::Vgg16) return !startsWith(name, "classifier.");
   // GoogLeNet's auxiliary heads are freshly initialised and their losses count: heads, not features.

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include <torch/serialize/input-archive.h>
 #include <torch/types.h>
 
 #include "networks/network.h"
@@ -33,6 +34,14 @@ WeightReport loadWeights(Network& network, const NetworkSpec& spec, const NamedT
 
 /** Parameters and buffers, float32 (integer buffers as they are) on the CPU, contiguous. */
 NamedTensors networkStateDict(Network& network);
+
+/**
+ * libtorch's loader takes each tensor as the file holds it (another shape replaces the
+ * network's; another dtype is reinterpreted byte for byte): every parameter and buffer of
+ * `network` is checked in `weights` first. Throws std::runtime_error naming the first that
+ * is missing or whose shape or dtype differs from the network's.
+ */
+void requireLayout(torch::serialize::InputArchive& weights, const torch::nn::Module& network);
 
 /** The layers "feature extraction" means when freezing: everything but the classifier (and GoogLeNet's auxiliary heads). */
 bool isFeatureParameter(Architecture architecture, const std::string& name);

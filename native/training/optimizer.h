@@ -2,6 +2,7 @@
 // The swappable optimizer, with MATLAB's defaults where the paper used MATLAB.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/optim/optimizer.h>
@@ -27,6 +28,17 @@ std::string optimizerName(OptimizerKind kind);
 OptimizerKind parseOptimizer(const std::string& name);
 /** Throws std::invalid_argument naming the first value out of range. */
 void validate(const OptimizerSpec& spec);
+
+/** The hyperparameters `kind` reads besides learningRate and weightDecay, by their option names. */
+const std::vector<std::string>& hyperparametersOf(OptimizerKind kind);
+/** The value of one of those names in `spec`. */
+double hyperparameter(const OptimizerSpec& spec, const std::string& name);
+
+/** Whether `kind` runs the multi-tensor update when `foreach` is asked for (AMSGrad, RMSprop and AdaGrad have none). */
+bool runsMultiTensor(OptimizerKind kind, bool foreach);
+
+/** A parameter group's options as (libtorch name, value) pairs, in a fixed order per optimizer. */
+std::vector<std::pair<std::string, double>> optionValues(const torch::optim::OptimizerOptions& options);
 
 /**
  * `foreach`: SGD-momentum, Adam and AdamW update all parameters in multi-tensor kernels

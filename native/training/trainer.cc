@@ -54,39 +54,6 @@ torch::Tensor placeImages(const torch::Tensor& images, const torch::Device& devi
   }
 }
 
-/**
- * Everything a continued trial must share with the one that saved the state, in one
- * line: any difference would make "continued" differ from "trained at once".
- */
-std::string trainingIdentity(const TrainConfig& c, const TrainData& data, const torch::Device& device,
-                             bool channelsLast, bool foreachOptimizer) {
-  std::ostringstream out;
-  out.precision(17);
-  const NetworkSpec& n = c.network;
-  const OptimizerSpec& o = c.optimizer;
-  int64_t indexSum = 0;
-  for (const torch::Tensor* indices : {&data.trainIndices, &data.validationIndices}) {
-    // Position-weighted, so a reordered split does not pass for the same one.
-    const torch::Tensor weights = torch::arange(1, indices->numel() + 1, torch::kLong);
-    indexSum = indexSum * 31 + (indices->to(torch::kLong) * weights).sum().item<int64_t>();
-  }
-  out << architectureName(n.architecture) << " classes=" << n.classes << " channels=" << n.channels
-      << " size=" << n.size << " activation=" << activationName(n.activation.kind) << ":" << n.activation.parameter
-      << " aux=" << n.auxLogits << " firstKernel=" << n.firstKernel << " optimizer=" << optimizerName(o.kind)
-      << " lr=" << o.learningRate << " wd=" << o.weightDecay << " momentum=" << o.momentum << " alpha=" << o.alpha
-      << " betas=" << o.beta1 << "," << o.beta2 << " eps=" << o.epsilon << " augment=" << c.augment.enabled << ":"
-      << c.augment.padding << ":" << c.augment.flip << " batch=" << c.batchSize << " epochs=" << c.epochs
-      << " seed=" << c.seed << " amp=" << c.amp << " freeze=" << c.freezeEpochs
-      << " weights=" << c.initialWeights.size() << " device=" << device.type() << " channelsLast=" << channelsLast
-      << " foreach=" << foreachOptimizer << " images=" << data.images.size(0) << " train=" << data.trainIndices.numel()
-      << " validation=" << data.validationIndices.numel() << " split=" << indexSum;
-  // Only a scheduled rate is named, so states saved before schedules existed keep their identity.
-  if (c.learningRateSchedule != LearningRateSchedule::Constant) {
-    out << " schedule=" << learningRateScheduleName(c.learningRateSchedule);
-  }
-  return out.str();
-}
-
 struct Evaluation {
   double loss = 0, accuracy = 0;
   torch::Tensor confusion;  // int64 classes×classes on the CPU
@@ -102,7 +69,7 @@ class Trial {
         onProgress_(onProgress),
         device_(resolveDevice(config.device)),
         channelsLast_(config.channelsLast.value_or(device_.is_cuda())),
-        foreachOptimizer_(config.foreachOptimizer.value_or(device_.is_cuda())),
+        foreachOptimizer_(runsMultiTensor(config.optimizer.kind, config.foreachOptimizer.value_or(device_.is_cuda()))),
         images_(placeImages(data.images, device_, config.residentData.value_or(device_.is_cuda()))),
         trainIndices_(toVector(data.trainIndices)),
         statistics_(channelStatistics(images_, data.trainIndices)),
@@ -174,11 +141,14 @@ class Trial {
         last.confusion.defined() ? last.confusion : torch::zeros({classes, classes}, torch::kLong);
     result.confusion = toVector(confusion.flatten());
     result.imagesPerSecond = imagesTrained / std::max(trainingSeconds, 1e-9);
+    // A cancel (or a progress handler that threw) seen during the last epoch's report leaves no files behind.
+    if (cancelled_.load()) throw TrainingCancelled();
     if (!config_.saveStatePath.empty() && !result.diverged) {
       std::ostringstream random;
       random << rng_;
-      saveTrainingState(config_.saveStatePath, TrainingState{identity(), lastEpoch, random.str(), result.history},
-                        *network_, *optimizer_);
+      saveTrainingState(config_.saveStatePath,
+                        TrainingState{identity(), config_.stateIdentity, lastEpoch, random.str(), result.history}, *network_,
+                        *optimizer_);
     }
     if (!config_.checkpointPath.empty() && !result.diverged) {
       if (channelsLast_) useContiguous(*network_);
@@ -197,8 +167,8 @@ class Trial {
     }
   }
 
-  /** Where this call stops: `untilEpoch` when set, else the end of the schedule. */
-  int64_t lastEpochOfCall() const { return config_.untilEpoch > 0 ? config_.untilEpoch : config_.epochs; }
+  /** Where this call stops. */
+  int64_t lastEpochOfCall() const { return config_.untilEpoch; }
 
   std::string identity() const {
     return trainingIdentity(config_, data_, device_, channelsLast_, foreachOptimizer_);
@@ -206,7 +176,9 @@ class Trial {
 
   /** Picks up where a saved state stopped: weights, optimizer, random stream and history. */
   void resume() {
-    TrainingState state = loadTrainingState(config_.resumeStatePath, identity(), *network_, *optimizer_, device_);
+    const StateExpectation expected{identity(), config_.stateIdentity, config_.epochs,
+                                    config_.learningRateSchedule != LearningRateSchedule::Constant};
+    TrainingState state = loadTrainingState(config_.resumeStatePath, expected, *network_, *optimizer_, device_);
     const int64_t lastEpoch = lastEpochOfCall();
     if (state.epoch >= lastEpoch) {
       throw std::invalid_argument("training state " + config_.resumeStatePath + " is already at epoch " +
@@ -214,7 +186,9 @@ class Trial {
     }
     std::istringstream random(state.random);
     random >> rng_;
-    if (random.fail()) throw std::runtime_error("training state " + config_.resumeStatePath + " has a malformed random state");
+    if (random.fail()) {
+      throw std::invalid_argument("training state " + config_.resumeStatePath + " cannot be continued: its random state is malformed");
+    }
     resumedFrom_ = state.epoch;
     restoredHistory_ = std::move(state.history);
   }
@@ -265,7 +239,8 @@ class Trial {
     for (int64_t b = 0; b < batches; ++b) {
       if (cancelled_.load()) throw TrainingCancelled();
       const int64_t from = b * config_.batchSize, to = std::min(count, from + config_.batchSize);
-      // Batch norm cannot train on one sample; a final batch of one is left for the next epoch.
+      // Batch norm cannot train on one sample: a final batch of one is dropped for this epoch
+      // (the next epoch reshuffles, so it is not always the same sample).
       if (to - from < 2 && b > 0) break;
       const torch::Tensor indices = order.slice(0, from, to);
       const torch::Tensor x = networkInput(augmentBatch(batchOfImages(indices), config_.augment, plan, from));
@@ -384,7 +359,7 @@ void validate(const TrainConfig& config, const TrainData& data) {
   if (config.freezeEpochs < 0 || config.freezeEpochs > config.epochs) {
     throw std::invalid_argument("freezeEpochs must be between 0 and epochs (got " + std::to_string(config.freezeEpochs) + ")");
   }
-  if (config.untilEpoch < 0 || config.untilEpoch > config.epochs) {
+  if (config.untilEpoch < 1 || config.untilEpoch > config.epochs) {
     throw std::invalid_argument("untilEpoch must be between 1 and epochs (got " + std::to_string(config.untilEpoch) + ")");
   }
   if (config.progressEveryBatches < 0) {

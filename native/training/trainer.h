@@ -42,10 +42,12 @@ struct TrainConfig {
   std::string weightsSource;             // for messages: the file the weights came from
   int64_t freezeEpochs = 0;              // feature layers frozen for the first N epochs
   // Successive halving trains a trial in stages: `epochs` stays the whole schedule, this
-  // call stops after `untilEpoch` (0: at `epochs`), and the state in between is a file.
+  // call stops after `untilEpoch` (1..epochs; the options reader makes it `epochs` when
+  // not given), and the state in between is a file.
   int64_t untilEpoch = 0;
   std::string resumeStatePath;  // empty: start fresh
   std::string saveStatePath;    // empty: keep no state
+  std::string stateIdentity;    // the caller's key of the trial, stored in a state and required of one continued
 };
 
 /** The trial's own copy of the inputs (copied once from JS when training starts). */

@@ -1,5 +1,7 @@
 #include "training/training_job.h"
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -51,9 +53,17 @@ void settle(Napi::Env env, TrainingTask& task) {
 
 void runOnWorker(TrainingTask* task) {
   const auto onProgress = [task](const ProgressEvent& event) {
-    task->progress.BlockingCall(new ProgressEvent(event), [task](Napi::Env env, Napi::Function callback,
-                                                                 ProgressEvent* raw) {
+    // An epoch's report is waited for (until JS ran it, or the trial was cancelled): a handler
+    // that throws on the last epoch then stops the trial before its files are written.
+    auto ran = std::make_shared<std::promise<void>>();
+    std::future<void> reported = ran->get_future();
+    const napi_status status = task->progress.BlockingCall(new ProgressEvent(event), [task, ran](Napi::Env env, Napi::Function callback,
+                                                                                              ProgressEvent* raw) {
       std::unique_ptr<ProgressEvent> owned(raw);
+      struct Ran {
+        std::promise<void>& promise;
+        ~Ran() { promise.set_value(); }
+      } done{*ran};
       if (env == nullptr || task->progressCallbackError) return;
       try {
         callback.Call({toJs(env, *owned)});
@@ -67,6 +77,10 @@ void runOnWorker(TrainingTask* task) {
         }
       }
     });
+    if (status != napi_ok || event.kind != ProgressEvent::Kind::Epoch) return;
+    while (reported.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+      if (task->job->cancelled().load()) return;
+    }
   };
   try {
     task->result = train(task->config, task->data, task->job->cancelled(), onProgress);

@@ -90,6 +90,8 @@ export interface LoopSettings {
   resumeState?: string;
   /** Where to write the training state after the last epoch of this call (not when it diverged). */
   saveState?: string;
+  /** The trial's own key, stored in a saved state; a state is continued only under the same one. */
+  stateIdentity?: string;
 }
 
 /** One tensor by name: float32 values (integer buffers as float64), row-major. */
@@ -131,7 +133,11 @@ export type TrainProgress =
   | { kind: 'epoch'; epoch: number; epochs: number; record: EpochRecord; imagesPerSecond: number }
   | { kind: 'batch'; epoch: number; epochs: number; batch: number; batches: number; loss: number };
 
-export interface TrainSettings extends ResolvedNetworkSpec, Required<OptimizerSettings> {
+/** The optimizer's hyperparameters appear only where the chosen optimizer reads them. */
+export interface TrainSettings
+  extends ResolvedNetworkSpec,
+    Required<Omit<OptimizerSettings, 'momentum' | 'alpha' | 'beta1' | 'beta2' | 'epsilon'>>,
+    Pick<OptimizerSettings, 'momentum' | 'alpha' | 'beta1' | 'beta2' | 'epsilon'> {
   augment: boolean;
   cropPadding: number;
   flip: boolean;
@@ -158,7 +164,7 @@ export interface TrainResult {
   device: string;
   threads: number;
   parameters: number;
-  /** How the trial ran once the device-dependent defaults were applied. */
+  /** How the trial ran once the device-dependent defaults were applied (foreachOptimizer: the multi-tensor update really ran). */
   execution: { amp: boolean; channelsLast: boolean; foreachOptimizer: boolean; dataOnDevice: boolean };
   /** What loading `initialWeights` did; null when the network started fresh. */
   weights: WeightReport | null;

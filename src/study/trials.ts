@@ -150,6 +150,8 @@ export interface ResumableTraining {
   untilEpoch?: number;
   resumeState?: string;
   saveState?: string;
+  /** What a state is bound to; by default the trial's key and the fold. */
+  stateIdentity?: string;
 }
 
 /** Trains one fold of a trial's split (0-based), without touching the store. */
@@ -163,6 +165,8 @@ export async function trainFold(
 ): Promise<TrainResult> {
   const splits = splitsFor(packed, settings);
   const initialWeights = (await startingWeights(settings))?.weights;
+  const staged = resumable.resumeState !== undefined || resumable.saveState !== undefined;
+  const stateIdentity = resumable.stateIdentity ?? (staged ? `${await trialKey(packed, settings, placement)} fold ${fold}` : undefined);
   return trainNetwork(
     { images: packed.images, labels: packed.labels, trainIndices: splits[fold].train, validationIndices: splits[fold].validation },
     {
@@ -190,6 +194,7 @@ export async function trainFold(
       checkpoint: control.checkpoint,
       checkpointMetadata: checkpointMetadata(packed, settings),
       ...resumable,
+      stateIdentity,
     },
     {
       signal: control.signal,

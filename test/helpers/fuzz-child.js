@@ -4,9 +4,11 @@
  * (dist/) over a list of files, so a native crash or a hang is this process's signal or
  * timeout, never the test runner's.
  *
- *   node --expose-gc fuzz-child.js READER LIST.json
+ *   node --expose-gc fuzz-child.js READER LIST.json [SETUP.json]
  *
- * READER: pth | safetensors | fergapack | checkpoint. Prints one JSON line per file:
+ * READER: pth | safetensors | fergapack | checkpoint | state. A state is read by continuing
+ * the trial of SETUP.json ({data: {images, labels, trainIndices, validationIndices}, options})
+ * from it. Prints one JSON line per file:
  * {start: i} before reading it, then {i, ok, message, code, ms, growthMb}, where growthMb is
  * how far the process's peak resident memory rose above the peak before any file was read
  * (the peak only rises, so a file that needed more than the limit shows as a jump).
@@ -18,12 +20,16 @@ const dist = path.resolve(__dirname, '../../dist');
 const { readWeights } = require(`${dist}/weights/weights`);
 const { prepareDataset } = require(`${dist}/data/dataset`);
 const { TrainedModel } = require(`${dist}/binding/model`);
+const { trainNetwork } = require(`${dist}/binding/train`);
+
+const setup = process.argv[4] ? JSON.parse(fs.readFileSync(process.argv[4], 'utf8')) : undefined;
 
 const READERS = {
   pth: (file) => readWeights(file),
   safetensors: (file) => readWeights(file),
   fergapack: (file) => prepareDataset(`pack:${file}`),
   checkpoint: (file) => TrainedModel.load(file),
+  state: (file) => trainNetwork({ ...setup.data, images: Uint8Array.from(setup.data.images) }, { ...setup.options, resumeState: file }),
 };
 
 const peakMb = () => process.resourceUsage().maxRSS / 1024;
