@@ -68,8 +68,8 @@ describe('fer-ga CLI', () => {
   });
 
   test.each([
-    [['models', '--num-classes', 'abc'], /^fer-ga: --num-classes must be an integer from 2 to 100000 \(got 'abc'\)\n$/],
-    [['models', '--classes', '1'], /^fer-ga: --classes must be an integer from 2 to 100000 \(got '1'\)\n$/],
+    [['models', '--num-classes', 'abc'], /^fer-ga: --num-classes must be an integer from 2 to 1000 \(got 'abc'\)\n$/],
+    [['models', '--classes', '1'], /^fer-ga: --classes must be an integer from 2 to 1000 \(got '1'\)\n$/],
     [['models', '--channels', '2'], /^fer-ga: --channels must be 1 or 3 \(got '2'\)\n$/],
     [['models', '--models', 'lenet'], /^fer-ga: --models must be one of alexnet, googlenet, vgg16, resnet50 \(got 'lenet'\)\n$/],
     [['models', '--bogus'], /^fer-ga: Unknown argument: bogus\n$/],

@@ -20,8 +20,19 @@ describe('fer-ga demo', () => {
   // The real demo trains 9 × 15 epochs at 32 px (about 4 minutes); the same path, cut short.
   const quick = ['demo', '--size', '20', '--epochs', '1', '--generations', '2', '--threads', '2'];
 
-  test('runs the GA and the 3 × 3 grid on one trial cache, and ends with table, pick, trainings and report', () => {
-    const out = path.join(tmp, 'text');
+  // Training happens once, here; the text run below reads the same trial cache.
+  test('a second run trains nothing and gives the same result (--json)', () => {
+    const out = path.join(tmp, 'demo');
+    const first = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown>;
+    const second = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown> & { ga: { trainings: number } };
+    expect(second.ga.trainings).toBe(0);
+    expect(second.grid).toEqual((first.grid as Array<Record<string, unknown>>).map((r) => ({ ...r, cached: true, epochsTrained: 0 })));
+    expect(second.gaTrainings).toBe(first.gaTrainings);
+    expect(second.gridBest).toMatchObject({ ...(first.gridBest as object), cached: true, epochsTrained: 0 });
+  });
+
+  test('prints the table in the paper\'s layout, the pick, the trainings it took and the report (a rerun, from the cache)', () => {
+    const out = path.join(tmp, 'demo');
     const { code, stdout, stderr } = run(...quick, '--out', out);
     expect(code).toBe(0);
     expect(stderr).toMatch(/demo: GA over activation × optimizer on googlenet/);
@@ -35,15 +46,5 @@ describe('fer-ga demo', () => {
     expect(html).toContain('<table class="paper">');
     expect(html).toContain('fitness per generation');
     expect(fs.existsSync(path.join(out, 'best.ckpt'))).toBe(true);
-  });
-
-  test('a second run trains nothing and gives the same result (--json)', () => {
-    const out = path.join(tmp, 'json');
-    const first = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown>;
-    const second = JSON.parse(run(...quick, '--out', out, '--json').stdout) as Record<string, unknown> & { ga: { trainings: number } };
-    expect(second.ga.trainings).toBe(0);
-    expect(second.grid).toEqual((first.grid as Array<Record<string, unknown>>).map((r) => ({ ...r, cached: true, epochsTrained: 0 })));
-    expect(second.gaTrainings).toBe(first.gaTrainings);
-    expect(second.gridBest).toMatchObject({ ...(first.gridBest as object), cached: true, epochsTrained: 0 });
   });
 });

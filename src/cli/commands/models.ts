@@ -24,8 +24,8 @@ export const modelsCommand: CommandModule<GlobalArguments, ModelsArguments> = {
   builder: (yargs) =>
     yargs
       // No default of its own, so that naming both it and the old --classes is refused.
-      .option('num-classes', { requiresArg: true, defaultDescription: String(DEFAULT_CLASSES), describe: 'output classes', coerce: integerFlag('num-classes', 2, 100000) })
-      .option('classes', { requiresArg: true, hidden: true, deprecated: 'use --num-classes', coerce: integerFlag('classes', 2, 100000) })
+      .option('num-classes', { requiresArg: true, defaultDescription: String(DEFAULT_CLASSES), describe: 'output classes', coerce: integerFlag('num-classes', 2, 1000) })
+      .option('classes', { requiresArg: true, hidden: true, deprecated: 'use --num-classes', coerce: integerFlag('classes', 2, 1000) })
       .conflicts('classes', 'num-classes')
       .option('channels', { requiresArg: true, default: 3, describe: '1 (grey) or 3 (colour)', coerce: integerFlag('channels', 1, 3) })
       .option('size', { requiresArg: true, default: 224, describe: 'square input size in pixels', coerce: integerFlag('size', 1, 4096) })
