@@ -39,6 +39,13 @@ export function statePath(statesDir: string, key: string, epochs: number, fold: 
   return path.join(statesDir, `${key}-e${epochs}${folds > 1 ? `-fold${fold + 1}` : ''}.ferstate`);
 }
 
+/** Whose state a file in the states folder is (statePath's name read back): fold 0-based, absent for one hold-out split. */
+export function parseStateFileName(name: string): { key: string; epochs: number; fold?: number } | undefined {
+  const match = /^(.+)-e(\d+)(?:-fold(\d+))?\.ferstate$/.exec(name);
+  if (!match) return undefined;
+  return { key: match[1], epochs: Number(match[2]), ...(match[3] !== undefined ? { fold: Number(match[3]) - 1 } : {}) };
+}
+
 /** The saved states of trial `key`'s fold, by the epochs they hold. */
 function savedStates(statesDir: string, key: string, fold: number, folds: number): Map<number, string> {
   const found = new Map<number, string>();
@@ -48,12 +55,11 @@ function savedStates(statesDir: string, key: string, fold: number, folds: number
   } catch {
     return found;
   }
-  const pattern = /^(.+)-e(\d+)(?:-fold(\d+))?\.ferstate$/;
   for (const name of names) {
-    const match = pattern.exec(name);
-    if (!match || match[1] !== key) continue;
-    if ((match[3] === undefined ? 0 : Number(match[3]) - 1) !== fold || (folds > 1) !== (match[3] !== undefined)) continue;
-    found.set(Number(match[2]), path.join(statesDir, name));
+    const state = parseStateFileName(name);
+    if (!state || state.key !== key) continue;
+    if ((state.fold ?? 0) !== fold || (folds > 1) !== (state.fold !== undefined)) continue;
+    found.set(state.epochs, path.join(statesDir, name));
   }
   return found;
 }

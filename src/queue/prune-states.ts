@@ -10,6 +10,7 @@
 import fs from 'fs';
 import path from 'path';
 
+import { parseStateFileName } from '../fidelity/rung-trials';
 import type { StateUses } from '../store/state-uses';
 import { allBlobMetas, deleteBlob } from './blobs';
 import { connect } from './connection';
@@ -36,11 +37,16 @@ export function freedBytes(report: PruneReport): number {
   return report.states.bytes + report.workerCache.bytes + (report.redis?.bytes ?? 0);
 }
 
-const COORDINATOR_STATE = /^([0-9a-f]{64})-e(\d+)(?:-fold\d+)?\.ferstate$/;
 const WORKER_STATE = /^([0-9a-f]{64})-e(\d+)-fold\d+\.(?:[0-9a-f]{64}|\d+)\.ferstate$/;
 
-/** Removes the state files in `dir` that no run can use; `pattern` gives a name's key and epochs, a `.ferstate` it does not match is removed. */
-function pruneFolder(dir: string, pattern: RegExp, uses: StateUses, report: PruneReport, freed: Freed): void {
+/** A worker's copy: its name's key and epochs. */
+function workerState(name: string): { key: string; epochs: number } | undefined {
+  const match = WORKER_STATE.exec(name);
+  return match ? { key: match[1], epochs: Number(match[2]) } : undefined;
+}
+
+/** Removes the state files in `dir` that no run can use; `owner` reads a name's key and epochs, a `.ferstate` it cannot read is removed. */
+function pruneFolder(dir: string, owner: (name: string) => { key: string; epochs: number } | undefined, uses: StateUses, report: PruneReport, freed: Freed): void {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -50,8 +56,8 @@ function pruneFolder(dir: string, pattern: RegExp, uses: StateUses, report: Prun
   for (const name of names) {
     // A fetch or a save in progress writes beside its file, and renames it when whole.
     if (!name.endsWith('.ferstate')) continue;
-    const match = pattern.exec(name);
-    if (match && uses.usable(match[1], Number(match[2]))) {
+    const state = owner(name);
+    if (state && uses.usable(state.key, state.epochs)) {
       report.kept++;
       continue;
     }
@@ -72,8 +78,8 @@ function pruneFolder(dir: string, pattern: RegExp, uses: StateUses, report: Prun
 export async function pruneStates(options: { cacheDir: string; uses: StateUses; queueUrl?: string }): Promise<PruneReport> {
   const { cacheDir, uses } = options;
   const report: PruneReport = { states: { count: 0, bytes: 0 }, workerCache: { count: 0, bytes: 0 }, redis: null, kept: 0 };
-  pruneFolder(path.join(cacheDir, 'states'), COORDINATOR_STATE, uses, report, report.states);
-  for (const folder of ['states', 'reached']) pruneFolder(path.join(cacheDir, 'queue', folder), WORKER_STATE, uses, report, report.workerCache);
+  pruneFolder(path.join(cacheDir, 'states'), parseStateFileName, uses, report, report.states);
+  for (const folder of ['states', 'reached']) pruneFolder(path.join(cacheDir, 'queue', folder), workerState, uses, report, report.workerCache);
   if (options.queueUrl === undefined) return report;
   const redis = connect(options.queueUrl);
   try {

@@ -9,6 +9,7 @@ import type { PackedDataset } from '../data/cache';
 import type { TrialRecord } from '../store/store';
 import { describeTrial, splitsFor, type TrialSettings } from '../study/trials';
 import type { TrialJobResult } from './trial-job';
+import { canonicalJson } from '../util/canonical-json';
 
 /** A trial as the coordinator asked for it. */
 export interface AskedTrial {
@@ -25,11 +26,9 @@ export interface AskedTrial {
 /** Where the trial ran: the worker's to say, and not in the key. */
 const PLACEMENT_FIELDS = ['device', 'threads'];
 
-/** JSON with object keys sorted, so equal values compare equal whatever the order they were written in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
+/** A field's value in canonical JSON; undefined for a field that is absent (never equal to one that is null). */
+function canonical(value: unknown): string | undefined {
+  return value === undefined ? undefined : canonicalJson(value);
 }
 
 function without(value: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {

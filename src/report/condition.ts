@@ -3,6 +3,7 @@
  * lr 0.001, wd 0.0001, hold-out 0.2, seed 1"), plus whatever else tells it apart from the
  * other tables of its data set, so two tables never read alike.
  */
+import { canonicalJson } from '../util/canonical-json';
 
 /** A table's complete setting: the settings that change a trial's numbers, with "off" options left out. */
 export type Setting = Record<string, unknown>;
@@ -48,16 +49,6 @@ function phrases(s: Setting, siblingsDifferIn: (key: string) => boolean): Phrase
     // Every table of a data set usually has the same classes: named only where they are what differs.
     { keys: ['classes'], text: siblingsDifferIn('classes') && Array.isArray(s.classes) ? `classes ${s.classes.join('/')}` : undefined },
   ];
-}
-
-/** Same value, whatever the order of an object's keys. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 function valueText(value: unknown): string {

@@ -5,7 +5,8 @@
  * a table whose cells come from more than one version says so.
  */
 import type { ReportTable, ReportTrial } from './report-data';
-import { canonicalJson, conditionLine, type Setting } from './condition';
+import { conditionLine, type Setting } from './condition';
+import { canonicalJson } from '../util/canonical-json';
 import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../names';
 
 /**
