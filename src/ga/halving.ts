@@ -110,8 +110,6 @@ export interface HalvingGeneration {
   finish: boolean;
   /** After each result: the updated halving state, to save. */
   onResult(halving: HalvingState, bits: string, result: RungFitness): void;
-  /** A training that failed for good (the candidate keeps what it had). */
-  onFailed?(bits: string, result: RungFitness): void;
 }
 
 /** Runs ASHA over the run's candidates plus the generation's new genomes; resolves with the halving state at the end. */
@@ -143,7 +141,6 @@ export async function evaluateGeneration(generation: HalvingGeneration): Promise
       return { accuracy: result.fitness, diverged: result.diverged };
     },
     onResult: (candidate) => generation.onResult(snapshot(), candidate.id, results.get(candidate.id) as RungFitness),
-    onFailed: (job) => generation.onFailed?.(job.id, results.get(job.id) as RungFitness),
   });
   return snapshot();
 }
