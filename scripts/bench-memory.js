@@ -28,6 +28,8 @@ const DROPPED = Number(option('dropped', 0));
 const DROPPED_MODEL = option('dropped-model', 'vgg16');
 // The step whose RSS the last one is compared with: past the allocator's warm-up.
 const BASELINE_STEP = 10;
+// Readings per median at the baseline and at the end.
+const WINDOW = 9;
 
 const SIZE = 15;
 const COUNT = 24;
@@ -52,12 +54,23 @@ function data(size, count) {
 
 const trial = { model: 'googlenet', classes: 4, channels: 1, size: SIZE, batchSize: 8, epochs: 1, threads: 1, seed: 1 };
 
-/** RSS after step `baseline` and after the last, and their ratio. */
+/**
+ * RSS over the steps after `baseline` and over the last ones, each the median of WINDOW
+ * readings, and their ratio. A single reading can sit one freed model above the rest (a chunk
+ * the allocator has not handed back yet: 24 MB on 237 MB once, a ratio of 1.10); a leak
+ * moves the whole window, since it grows with every step.
+ */
 function summary(rss, baseline) {
-  const at = Math.min(baseline, rss.length);
-  const first = rss[at - 1];
-  const last = rss[rss.length - 1];
-  return { steps: rss.length, baselineStep: at, rssAtBaselineMb: round(first), rssAtEndMb: round(last), ratio: round(last / first, 4), rssMb: rss.map((v) => round(v)) };
+  const start = Math.min(baseline, rss.length) - 1;
+  const first = median(rss.slice(start, start + WINDOW));
+  const last = median(rss.slice(Math.max(start, rss.length - WINDOW)));
+  return { steps: rss.length, baselineStep: start + 1, window: WINDOW, rssAtBaselineMb: round(first), rssAtEndMb: round(last), ratio: round(last / first, 4), rssMb: rss.map((v) => round(v)) };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 const round = (value, digits = 1) => Number(value.toFixed(digits));
