@@ -43,6 +43,8 @@ esac
 # opencv4nodejs builds against the system OpenCV (never downloads one), on every core.
 export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
 export JOBS="${JOBS:-max}"
+# onnxruntime-node ships its CPU binaries; its install step would fetch CUDA files from outside (.npmrc says the same).
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci
 
 # Nothing is built for Node 24 here: the set-up builds what the user's Node runs. The Node 24
