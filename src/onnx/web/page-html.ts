@@ -5,6 +5,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fer-ga: facial expression</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 16px/1.4 system-ui, sans-serif; max-width: 760px; margin: 2em auto; padding: 0 1em; color: #222; }
   h1 { font-size: 1.4em; }
