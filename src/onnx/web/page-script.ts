@@ -1,8 +1,8 @@
 /**
  * The page's script (app.mjs). It preprocesses a picture as `predict --face none` does for
  * an image already cropped to the face: the centre square, OpenCV's resize (area
- * averaging when shrinking, bilinear when growing), grey by OpenCV's weights
- * (0.299 R + 0.587 G + 0.114 B in 14-bit fixed point) or RGB, pixels/255; then runs
+ * averaging when shrinking, bilinear when growing), grey as the CLI's decoder makes it
+ * (0.299 R + 0.587 G + 0.114 B in its fixed point) or RGB, pixels/255; then runs
  * model.onnx with onnxruntime-web (WebAssembly, one thread: no cross-origin isolation is needed).
  * Each bar carries its probability in data-probability, so a test can read exact values.
  */
@@ -48,8 +48,14 @@ function linearTaps(source, target) {
   return taps;
 }
 
+// Grey as the CLI's decoder makes it. OpenCV reads a PNG as grey through libpng, which
+// weighs 0.299 and 0.587 in 15-bit fixed point and truncates; other images (JPEG's own luma,
+// a camera frame) get OpenCV's rounded 14-bit weights.
+const PNG_GREY = (r, g, b) => (r === g && g === b ? r : (9797 * r + 19234 * g + 3737 * b) >> 15);
+const OPENCV_GREY = (r, g, b) => (4899 * r + 9617 * g + 1868 * b + 8192) >> 14;
+
 // RGBA pixels of the centre square → C×S×S floats in 0–1 (grey or RGB planes).
-function preprocess(rgba, width, height, info) {
+function preprocess(rgba, width, height, info, toGrey) {
   const side = Math.min(width, height);
   const x0 = Math.floor((width - side) / 2), y0 = Math.floor((height - side) / 2);
   const S = info.size, C = info.channels;
@@ -59,7 +65,7 @@ function preprocess(rgba, width, height, info) {
     const grey = new Float64Array(side * side);
     for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) {
       const p = 4 * ((y0 + y) * width + x0 + x);
-      grey[y * side + x] = (rgba[p] * 4899 + rgba[p + 1] * 9617 + rgba[p + 2] * 1868 + 8192) >> 14;
+      grey[y * side + x] = toGrey(rgba[p], rgba[p + 1], rgba[p + 2]);
     }
     planes.push(grey);
   } else {
@@ -78,6 +84,21 @@ function preprocess(rgba, width, height, info) {
     }
   });
   return out;
+}
+
+// The preview is what the network is given: S×S, grey or colour.
+function showInput(input, info) {
+  const S = info.size, plane = S * S;
+  const preview = $('preview');
+  preview.width = S;
+  preview.height = S;
+  const context = preview.getContext('2d');
+  const image = context.createImageData(S, S);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) image.data[4 * i + c] = Math.round(255 * input[(info.channels === 1 ? 0 : c) * plane + i]);
+    image.data[4 * i + 3] = 255;
+  }
+  context.putImageData(image, 0, 0);
 }
 
 function show(probabilities, info) {
@@ -114,15 +135,16 @@ async function main() {
     info.model + ', ' + info.activation + ') was trained. Classes: ' + info.classes.join(', ') + '.';
   const session = await ort.InferenceSession.create('model.onnx', { executionProviders: ['wasm'] });
 
-  async function classify(source, width, height, label) {
-    const canvas = $('preview');
+  async function classify(source, width, height, label, toGrey) {
+    const canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
     const context = canvas.getContext('2d', { willReadFrequently: true });
     context.drawImage(source, 0, 0);
     const rgba = context.getImageData(0, 0, width, height).data;
-    const input = preprocess(rgba, width, height, info);
+    const input = preprocess(rgba, width, height, info, toGrey);
     const S = info.size;
+    showInput(input, info);
     const outputs = await session.run({ image: new ort.Tensor('float32', input, [1, info.channels, S, S]) });
     show(Array.from(outputs.probabilities.data), info);
     say(label, false);
@@ -140,7 +162,7 @@ async function main() {
       say(file.name + ' is not an image this browser can read: choose a PNG, JPEG or WebP photo of a face.', true);
       return;
     }
-    await classify(bitmap, bitmap.width, bitmap.height, file.name);
+    await classify(bitmap, bitmap.width, bitmap.height, file.name, file.type === 'image/png' ? PNG_GREY : OPENCV_GREY);
   }
 
   $('file').addEventListener('change', () => { if ($('file').files.length > 0) classifyFile($('file').files[0]); });
@@ -168,7 +190,7 @@ async function main() {
     });
     $('snap').addEventListener('click', () => {
       const video = $('video');
-      classify(video, video.videoWidth, video.videoHeight, 'camera');
+      classify(video, video.videoWidth, video.videoHeight, 'camera', OPENCV_GREY);
     });
   }
   document.body.dataset.state = 'ready';
