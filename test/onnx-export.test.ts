@@ -17,7 +17,7 @@ import { onnx } from 'onnx-proto';
 import { TrainedModel } from '../src/binding/model';
 import { writeSyntheticDataset } from '../src/data/synthetic';
 import { ACTIVATIONS, MODELS, type ModelName } from '../src/names';
-import { agreementWithAddon, type TrainedNetwork } from '../src/onnx/addon-agreement';
+import { agreementWithAddon, seededPixels, type TrainedNetwork } from '../src/onnx/addon-agreement';
 import { exportedInfoOf } from '../src/onnx/checkpoint-export';
 import { readMetadataProps } from '../src/onnx/read-metadata';
 
@@ -53,17 +53,6 @@ beforeAll(async () => {
 }, 240000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Pixels in 0–1 from a seeded generator: N×C×S×S. */
-function seededImages(count: number, channels: number, size: number, seed: number): Float32Array {
-  const out = new Float32Array(count * channels * size * size);
-  let state = seed;
-  for (let i = 0; i < out.length; i++) {
-    state = (state * 16807) % 2147483647;
-    out[i] = (state % 256) / 255;
-  }
-  return out;
-}
-
 const agreement: Record<string, { bytes: number; worst: Record<string, number> }> = {};
 afterAll(() => fs.writeFileSync(path.join(OUTPUT, 'agreement.json'), JSON.stringify(agreement, null, 2) + '\n'));
 
@@ -73,7 +62,7 @@ describe('every network with every activation: onnxruntime-node gives the addon\
     const network: TrainedNetwork = { spec: trained.spec, weights: await trained.stateDict(), normalisation: trained.normalisation, info: exportedInfoOf(trained) };
     trained.dispose();
     const { channels, size } = network.spec;
-    const input = seededImages(2, channels, size, 7);
+    const input = seededPixels(2, channels, size, 7);
     const worst: Record<string, number> = {};
     const logits: Record<string, number[][]> = {};
     let bytes = 0;
@@ -96,7 +85,7 @@ describe('every network with every activation: onnxruntime-node gives the addon\
     const trained = await TrainedModel.load(checkpoint('googlenet'));
     const network: TrainedNetwork = { spec: trained.spec, weights: await trained.stateDict(), normalisation: trained.normalisation, info: exportedInfoOf(trained) };
     trained.dispose();
-    const input = seededImages(1, 1, 32, 11);
+    const input = seededPixels(1, 1, 32, 11);
     // A ceiling low enough to bind: the graph must clip where libtorch's Hardtanh does.
     const low = await agreementWithAddon(network, 'clipped-relu', input, 0.02);
     const relu = await agreementWithAddon(network, 'relu', input);

@@ -77,3 +77,14 @@ export async function agreementWithAddon(
     await session.release();
   }
 }
+
+/** Pixels in 0–1 from a seeded generator (Park–Miller), N×C×S×S: the same input on every machine. */
+export function seededPixels(count: number, channels: number, size: number, seed: number): Float32Array {
+  const out = new Float32Array(count * channels * size * size);
+  let state = seed;
+  for (let i = 0; i < out.length; i++) {
+    state = (state * 16807) % 2147483647;
+    out[i] = (state % 256) / 255;
+  }
+  return out;
+}
