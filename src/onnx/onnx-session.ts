@@ -2,7 +2,7 @@
  * An exported model run by onnxruntime-node (CPU), with the metadata fer-ga wrote into it.
  * libtorch is not involved: this is how `predict --model` works where the addon is not built.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 
 import { UsageError } from '../util/errors';
 import { parseMetadataProps, type ExportedModelInfo } from './metadata';
@@ -15,6 +15,12 @@ export interface OnnxOutputs {
   probabilities: number[][];
 }
 
+// Loaded on first use, so commands that never run an ONNX model never load its native binding.
+function onnxruntime(): typeof Ort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('onnxruntime-node') as typeof Ort;
+}
+
 function rows(data: Float32Array, width: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < data.length; i += width) out.push(Array.from(data.subarray(i, i + width)));
@@ -23,7 +29,7 @@ function rows(data: Float32Array, width: number): number[][] {
 
 export class OnnxModel {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
     readonly info: ExportedModelInfo,
     readonly file: string,
   ) {}
@@ -31,9 +37,9 @@ export class OnnxModel {
   /** Refuses, in one line, a file that is not ONNX or that fer-ga did not write (no metadata). */
   static async load(file: string, options: { threads?: number } = {}): Promise<OnnxModel> {
     const info = parseMetadataProps(readMetadataProps(file), file);
-    let session: ort.InferenceSession;
+    let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(file, { intraOpNumThreads: options.threads ?? 0, interOpNumThreads: 1 });
+      session = await onnxruntime().InferenceSession.create(file, { intraOpNumThreads: options.threads ?? 0, interOpNumThreads: 1 });
     } catch (error) {
       throw new UsageError(`--model ${file}: onnxruntime cannot load it (${(error instanceof Error ? error.message : String(error)).split('\n')[0]})`);
     }
@@ -52,7 +58,7 @@ export class OnnxModel {
     if (input.length === 0 || input.length % perImage !== 0) {
       throw new UsageError(`the model needs whole ${channels}×${size}×${size} images (got ${input.length} values)`);
     }
-    const tensor = new ort.Tensor('float32', input, [input.length / perImage, channels, size, size]);
+    const tensor = new (onnxruntime().Tensor)('float32', input, [input.length / perImage, channels, size, size]);
     const out = await this.session.run({ [INPUT_NAME]: tensor });
     return { logits: rows(out[LOGITS_NAME].data as Float32Array, classes.length), probabilities: rows(out[PROBABILITIES_NAME].data as Float32Array, classes.length) };
   }
