@@ -146,6 +146,10 @@ describe('the exported page in Chromium', () => {
       expect(outside).toEqual([]);
       expect(types['ort-wasm-simd-threaded.wasm']).toBe('application/wasm');
       expect(types['app.mjs']).toMatch(/^text\/javascript/);
+      // Nothing outside the folder is served, and a malformed path does not stop the server.
+      expect((await fetch(`${url}..%2f..%2f..%2fetc%2fpasswd`)).status).toBe(404);
+      expect((await fetch(`${url}%E0`)).status).toBe(400);
+      expect((await fetch(`${url}model.json`)).status).toBe(200);
     } finally {
       await page.close();
     }

@@ -29,7 +29,14 @@ export interface ServedFolder {
 export function serveFolder(dir: string, port: number): Promise<ServedFolder> {
   const root = path.resolve(dir);
   const server = http.createServer((request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    } catch {
+      // A malformed escape (`/%E0`) is the client's mistake; the server goes on.
+      response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('malformed path\n');
+      return;
+    }
     const file = path.join(root, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
     const inside = file === root || file.startsWith(root + path.sep);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
