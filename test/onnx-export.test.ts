@@ -154,6 +154,7 @@ describe('fer-ga export --format onnx and predict --model', () => {
     line(run(['export', '--checkpoint', checkpoint('googlenet'), '--out', path.join(tmp, 'g.txt')]), /^fer-ga: --out .*g\.txt: name a \.safetensors or \.onnx file, or give --format web/);
     line(run(['export', '--checkpoint', checkpoint('googlenet'), '--format', 'onnx', '--out', path.join(tmp, 'g.safetensors')]), /^fer-ga: --out .*g\.safetensors must end in \.onnx for --format onnx/);
     line(run(['export', '--checkpoint', checkpoint('googlenet'), '--format', 'pdf', '--out', path.join(tmp, 'g.pdf')]), /^fer-ga: --format must be one of safetensors, onnx, web \(got 'pdf'\)/);
+    line(run(['export', '--checkpoint', checkpoint('googlenet'), '--format', 'web', '--out', notes]), /^fer-ga: --out .*notes\.ckpt is a file; --format web writes a folder$/m);
 
     // An ONNX model fer-ga did not write: the same graph with its metadata taken out.
     const file = path.join(tmp, 'googlenet.onnx');
