@@ -18,6 +18,8 @@ const { writeSyntheticDataset } = require(`${dist}/data/synthetic`);
 const { ACTIVATIONS, MODELS } = require(`${dist}/names`);
 const { agreementWithAddon, seededPixels } = require(`${dist}/onnx/addon-agreement`);
 const { exportedInfoOf } = require(`${dist}/onnx/checkpoint-export`);
+const { OnnxModel } = require(`${dist}/onnx/onnx-session`);
+const { expandImageArguments, preprocessForPrediction } = require(`${dist}/binding/predict`);
 
 const SIZES = { alexnet: 63, googlenet: 48, vgg16: 48, resnet50: 48 };
 
@@ -54,7 +56,30 @@ async function networks(tmp) {
   }
 }
 
-function predictAgreement(tmp, checkpoint, images) {
+async function bestOf(runs, work) {
+  let fastest = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    await work();
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return fastest;
+}
+
+/** The networks alone on the same preprocessed images: libtorch (the addon) against onnxruntime-node. */
+async function networkTimes(checkpoint, onnxFile, images) {
+  const model = await TrainedModel.load(checkpoint);
+  const exported = await OnnxModel.load(onnxFile);
+  const { size, color, face, margin } = exported.info;
+  const pixels = await preprocessForPrediction(expandImageArguments([images]), { size, color, face, margin });
+  const libtorch = await bestOf(3, () => model.predict(pixels));
+  const onnxruntime = await bestOf(3, () => exported.predict(pixels));
+  model.dispose();
+  await exported.dispose();
+  process.stdout.write(`the network alone, best of 3: libtorch ${libtorch.toFixed(2)} s, onnxruntime-node ${onnxruntime.toFixed(2)} s\n`);
+}
+
+async function predictAgreement(tmp, checkpoint, images) {
   const onnxFile = path.join(tmp, 'best.onnx');
   cli(['export', '--checkpoint', checkpoint, '--out', onnxFile]);
   const byCheckpoint = cli(['predict', '--checkpoint', checkpoint, images, '--json']);
@@ -73,13 +98,14 @@ function predictAgreement(tmp, checkpoint, images) {
       `ONNX file ${(fs.statSync(onnxFile).size / 1e6).toFixed(1)} MB\n` +
       `predict --checkpoint: ${byCheckpoint.seconds.toFixed(2)} s; predict --model: ${byModel.seconds.toFixed(2)} s (whole CLI runs, preprocessing included)\n`,
   );
+  await networkTimes(checkpoint, onnxFile, images);
 }
 
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-bench-onnx-'));
   try {
     const [checkpoint, images] = process.argv.slice(2);
-    if (checkpoint) predictAgreement(tmp, checkpoint, images);
+    if (checkpoint) await predictAgreement(tmp, checkpoint, images);
     else await networks(tmp);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

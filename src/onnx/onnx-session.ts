@@ -21,6 +21,9 @@ function onnxruntime(): typeof Ort {
   return require('onnxruntime-node') as typeof Ort;
 }
 
+/** Images per run in predict, as native/napi/model_handle.cc takes them. */
+const PREDICT_BATCH = 64;
+
 function rows(data: Float32Array, width: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < data.length; i += width) out.push(Array.from(data.subarray(i, i + width)));
@@ -63,11 +66,21 @@ export class OnnxModel {
     return { logits: rows(out[LOGITS_NAME].data as Float32Array, classes.length), probabilities: rows(out[PROBABILITIES_NAME].data as Float32Array, classes.length) };
   }
 
-  /** Class probabilities of uint8 images (N×C×S×S), scaled as the CLI's preprocessing leaves them. */
+  /**
+   * Class probabilities of uint8 images (N×C×S×S) as the CLI's preprocessing leaves them,
+   * PREDICT_BATCH at a time as the addon's predict goes, so memory stays flat however many images.
+   */
   async predict(images: Uint8Array): Promise<number[][]> {
-    const input = new Float32Array(images.length);
-    for (let i = 0; i < images.length; i++) input[i] = images[i] / 255;
-    return (await this.run(input)).probabilities;
+    const { channels, size } = this.info;
+    const perImage = channels * size * size;
+    const out: number[][] = [];
+    for (let start = 0; start < images.length; start += PREDICT_BATCH * perImage) {
+      const slice = images.subarray(start, Math.min(images.length, start + PREDICT_BATCH * perImage));
+      const input = new Float32Array(slice.length);
+      for (let i = 0; i < slice.length; i++) input[i] = slice[i] / 255;
+      out.push(...(await this.run(input)).probabilities);
+    }
+    return out;
   }
 
   async dispose(): Promise<void> {
