@@ -155,7 +155,7 @@ describe("torchvision's weights", () => {
     expect(maxAbsDiff(tuned['classifier.4.weight'].data, pretrained['classifier.4.weight'].data)).toBeGreaterThan(0);
 
     const bad = spawnSync(process.execPath, [BIN, 'export', '--checkpoint', checkpoint, '--out', path.join(tmp, 'x.bin')], { encoding: 'utf8' });
-    expect(bad.stderr).toMatch(/^fer-ga: --out .*x\.bin must end in \.safetensors\n$/);
+    expect(bad.stderr).toMatch(/^fer-ga: --out .*x\.bin: name a \.safetensors or \.onnx file, or give --format web for a folder\n$/);
     const inTheWay = path.join(tmp, 'alexnet.pth');
     const unwritable = spawnSync(process.execPath, [BIN, 'export', '--checkpoint', checkpoint, '--out', path.join(inTheWay, 'w.safetensors')], { encoding: 'utf8' });
     expect(unwritable.status).toBe(2);

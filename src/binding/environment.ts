@@ -1,9 +1,9 @@
 /** What this installation runs on: the facts `fer-ga info` prints. */
 import fs from 'fs';
-import path from 'path';
 
 import { openCv } from '../data/opencv';
 import { loadBinding } from './native';
+import { packageVersion } from '../util/package-version';
 import type { NativeInfo } from './native';
 
 export interface EnvironmentInfo {
@@ -26,10 +26,6 @@ export interface EnvironmentInfo {
   optimizers: NativeInfo['optimizers'];
 }
 
-function packageVersion(): string {
-  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
-  return manifest.version;
-}
 
 /** Reads the mapped libraries of this process: the BLAS that libtorch was linked to at load. */
 function loadedBlas(): string | null {

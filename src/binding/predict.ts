@@ -61,15 +61,23 @@ export async function predictImages(checkpoint: string, items: string[], options
   if (items.length === 0) throw new UsageError('predict needs at least one image');
   const files = expandImageArguments(items);
   const model = await TrainedModel.load(checkpoint);
-  const settings = { ...preprocessingOf(model), ...(options.face ? { face: options.face } : {}) };
+  const images = await preprocessForPrediction(files, { ...preprocessingOf(model), ...(options.face ? { face: options.face } : {}) });
+  return predictionsOf(files, classNamesOf(model), await model.predict(images));
+}
+
+/** The images as training preprocessed them (uint8 N×C×S×S); an image that cannot be used is one line naming it. */
+export async function preprocessForPrediction(files: string[], settings: PreprocessSettings): Promise<Uint8Array> {
   const records = files.map((file) => ({ path: path.resolve(file), label: '', subject: '' }));
   const prepared = await preprocessImages(records, settings);
   if (prepared.skipped.length > 0) {
     const first = prepared.skipped[0];
     throw new UsageError(`image ${first.path} cannot be used: ${first.reason}`);
   }
-  const classes = classNamesOf(model);
-  const rows = await model.predict(prepared.images);
+  return prepared.images;
+}
+
+/** One prediction per file from its row of class probabilities. */
+export function predictionsOf(files: string[], classes: string[], rows: number[][]): Prediction[] {
   return rows.map((row, i) => {
     const top = row.indexOf(Math.max(...row));
     return { file: files[i], expression: classes[top], probabilities: Object.fromEntries(classes.map((c, j) => [c, row[j]])) };

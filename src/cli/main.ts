@@ -14,6 +14,7 @@ import { queueCommand } from './commands/queue';
 import { prepareCommand } from './commands/prepare';
 import { reportCommand } from './commands/report';
 import { runsCommand } from './commands/runs';
+import { serveCommand } from './commands/serve';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
 import { workerCommand } from './commands/worker';
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(runsCommand)
     .command(predictCommand)
     .command(exportCommand)
+    .command(serveCommand)
     .command(workerCommand)
     .command(queueCommand)
     .command(pruneCommand)

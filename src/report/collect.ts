@@ -3,7 +3,6 @@
  * data set and complete setting), the GA runs with their per-generation fitness, and every trial
  * with its learning curve and confusion matrix. Renderers only format this.
  */
-import fs from 'fs';
 import path from 'path';
 
 import { rungSchedule } from '../fidelity/rungs';
@@ -12,13 +11,10 @@ import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { foldsOf, type StoredEpoch, type StoredFold } from '../store/trial-result';
 import type { ReportCandidate, ReportData, ReportRun, ReportTrial } from './report-data';
 import { tablesOf } from './tables';
+import { packageVersion } from '../util/package-version';
 
 export type { ReportCandidate, ReportData, ReportRun, ReportTable, ReportTrial } from './report-data';
 
-function packageVersion(): string {
-  const manifest = path.resolve(__dirname, '../../package.json');
-  return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
-}
 
 function meanCurve(folds: StoredFold[]): StoredEpoch[] {
   const epochs = Math.max(0, ...folds.map((f) => f.history.length));

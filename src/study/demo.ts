@@ -8,6 +8,7 @@ import fs from 'fs';
 import path from 'path';
 
 import { BestCheckpoint } from './best-checkpoint';
+import { checkpointToWebPage } from '../onnx/checkpoint-export';
 import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset } from '../data/dataset';
 import { runEvolution, type EvolveResult } from '../ga/evolve';
 import { PAPER_GENOME } from '../ga/genome';
@@ -106,6 +107,8 @@ export interface DemoResult {
   report: string;
   database: string;
   checkpoint: string;
+  /** The best network as a web page (export --format web). */
+  web: string;
   seconds: number;
 }
 
@@ -200,6 +203,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       signal: options.signal,
     });
 
+    // The pick, taken out of fer-ga: a page that reads expressions in the browser.
+    const web = path.join(out, 'web');
+    await checkpointToWebPage(checkpoint, web);
+
     const data = collectReport(store, { title: `fer-ga demo: ${options.model} on the synthetic set` });
     const report = writeReportFile(renderReport(data, 'html'), path.join(out, 'report.html'));
     const bestAccuracy = gridBest.accuracy;
@@ -219,6 +226,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       report,
       database: store.file,
       checkpoint,
+      web,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

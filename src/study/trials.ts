@@ -130,8 +130,8 @@ export interface TrialControl {
 }
 
 /** What a checkpoint carries besides the weights: enough to preprocess and label new images the same way. */
-export function checkpointMetadata(packed: PackedDataset, settings: TrialSettings): string {
-  return JSON.stringify({ classes: packed.header.classes, dataset: packed.header.dataset, settings, preprocess: packed.header.settings });
+export function checkpointMetadata(packed: PackedDataset, settings: TrialSettings, key: string): string {
+  return JSON.stringify({ classes: packed.header.classes, dataset: packed.header.dataset, settings, preprocess: packed.header.settings, key });
 }
 
 // One read per weights file per process: every trial of a grid or GA starts from it, and
@@ -166,7 +166,8 @@ export async function trainFold(
   const splits = splitsFor(packed, settings);
   const initialWeights = (await startingWeights(settings))?.weights;
   const staged = resumable.resumeState !== undefined || resumable.saveState !== undefined;
-  const stateIdentity = resumable.stateIdentity ?? (staged ? `${await trialKey(packed, settings, placement)} fold ${fold}` : undefined);
+  const key = await trialKey(packed, settings, placement);
+  const stateIdentity = resumable.stateIdentity ?? (staged ? `${key} fold ${fold}` : undefined);
   return trainNetwork(
     { images: packed.images, labels: packed.labels, trainIndices: splits[fold].train, validationIndices: splits[fold].validation },
     {
@@ -192,7 +193,7 @@ export async function trainFold(
       device: placement.device,
       threads: placement.threads,
       checkpoint: control.checkpoint,
-      checkpointMetadata: checkpointMetadata(packed, settings),
+      checkpointMetadata: checkpointMetadata(packed, settings, key),
       ...resumable,
       stateIdentity,
     },

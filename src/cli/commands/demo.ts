@@ -130,6 +130,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
         `\nreport:     ${shown(result.report)}\n` +
         `results:    ${shown(result.database)}\n` +
         `checkpoint: ${shown(result.checkpoint)}  (npx fer-ga predict --checkpoint ${shown(result.checkpoint)} IMAGE…)\n` +
+        `web page:   ${shown(result.web)}/  (npx fer-ga serve ${shown(result.web)}, then open the address it prints)\n` +
         `took ${Math.round(result.seconds)} s\n`,
     );
   },
