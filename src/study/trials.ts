@@ -314,11 +314,30 @@ export function recordOfFolds(
     ...describeTrial(key, packed, settings, weightsSha256, placement, placedThreads(placement)),
     fitness: folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length,
     diverged: folds.some((r) => r.diverged),
-    result: { folds },
+    result: { folds: storedFolds(packed, settings, folds) },
     seconds: earlierSeconds + folds.reduce((sum, r) => sum + r.seconds, 0),
     device: folds[0].device,
     libtorch: folds[0].libtorch,
   };
+}
+
+/**
+ * The folds as stored: each fold's predictions as base64 (a Buffer would serialise as an
+ * array of numbers), beside the true classes of the same images, so that a results file
+ * alone can score a trial image by image.
+ */
+function storedFolds(packed: PackedDataset, settings: TrialSettings, folds: TrainResult[]): unknown[] {
+  const splits = splitsFor(packed, settings);
+  return folds.map((fold, i) => {
+    const { predictions, ...rest } = fold;
+    if (!predictions || predictions.length === 0) return rest;
+    return { ...rest, predictions: Buffer.from(predictions).toString('base64'), labels: Buffer.from(validationLabels(packed, splits[i])).toString('base64') };
+  });
+}
+
+/** The true class of each validation image of `split`, in its order: what predictions are scored against. */
+export function validationLabels(packed: Pick<PackedDataset, 'labels'>, split: Split): Uint8Array {
+  return Uint8Array.from(split.validation, (image) => packed.labels[image]);
 }
 
 /** Fitness by training (through the trial cache), for the GA. */

@@ -5,6 +5,9 @@ import { BestCheckpoint } from '../../study/best-checkpoint';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { bestGridRow, runGrid, type GridRow } from '../../study/grid';
+import { describeImportance, gridEvidence, type GridEvidence } from '../../study/grid-evidence';
+import { formatAccuracy } from '../../store/trial-accuracy';
+import { TIE_ALPHA } from '../../study/tie-set';
 import { weightsOf } from '../../study/trials';
 import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../util/errors';
@@ -54,6 +57,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     const base = trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] });
     let rows: GridRow[] = [];
     let bestCheckpoint: string | undefined;
+    let evidence: GridEvidence | undefined;
     let run = 0;
     try {
       const dataset = absoluteDatasetSpec(args.dataset);
@@ -85,6 +89,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         store.finishRun(run);
         return done;
       })));
+      evidence = gridEvidence(store, rows, args.epochs);
       const top = bestGridRow(rows);
       if (keeper && top.failed === undefined) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
     } catch (error) {
@@ -95,7 +100,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     } finally {
       store.close();
     }
-    const best = bestGridRow(rows);
+    const { rows: cells, best, tiedCount, importance } = evidence as GridEvidence;
     const failed = rows.filter((r) => r.failed !== undefined);
     const epochsTrained = rows.reduce((sum, r) => sum + r.epochsTrained, 0);
     const fullGridEpochs = rows.length * args.epochs;
@@ -104,7 +109,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         run,
         dataset: packed.header.dataset,
         fidelity: args.fidelity,
-        rows,
+        rows: cells,
         best,
         cells: rows.length,
         epochsTrained,
@@ -112,6 +117,9 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         trainings: rows.filter((r) => !r.cached && r.failed === undefined).length,
         failed: failed.length,
         checkpoint: bestCheckpoint ?? null,
+        tiedWithBest: tiedCount,
+        importance: importance.ok ? importance.importance : null,
+        ...(importance.ok ? {} : { importanceNote: importance.reason }),
       });
       return;
     }
@@ -122,11 +130,11 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
           model,
           optimizer,
           ...args.activations.map((activation) => {
-            const row = rows.find((r) => r.model === model && r.optimizer === optimizer && r.activation === activation);
+            const row = cells.find((r) => r.model === model && r.optimizer === optimizer && r.activation === activation);
             if (!row) return '';
             if (row.failed !== undefined) return 'failed';
-            // A cell stopped by halving shows how far it got.
-            return `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}${row.epochs < args.epochs ? ` (${row.epochs}/${args.epochs} ep)` : ''}`;
+            // A cell stopped by halving shows how far it got; ≈ marks the cells tied with the best.
+            return `${formatAccuracy(row.accuracy, row.interval ?? null)}${row.diverged ? '*' : ''}${row.epochs < args.epochs ? ` (${row.epochs}/${args.epochs} ep)` : ''}${row.tied ? ' ≈' : ''}`;
           }),
         ]),
       ),
@@ -134,7 +142,9 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     );
     process.stdout.write(`\n${args.fidelity === 'halving' ? 'halving: ' : ''}${describeCost(epochsTrained, fullGridEpochs)}\n`);
     if (best.failed === undefined) {
-      process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%)${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
+      process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${formatAccuracy(best.accuracy, best.interval ?? null, 2)})${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
+      process.stdout.write(`${describeTies(tiedCount, cells.length, cells.some((r) => r.tied === null && r.failed === undefined))}\n`);
+      process.stdout.write(`importance: ${describeImportance(importance)}\n`);
     } else {
       process.stdout.write('\nno best: every cell failed\n');
     }
@@ -144,3 +154,10 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   },
 };
 
+/** "≈ 4 of 9 cells tied with the best (exact McNemar against the best, Holm-corrected, α = 0.05)". */
+export function describeTies(tied: number, cells: number, unknown: boolean): string {
+  return (
+    `≈ ${tied} of ${cells} cells tied with the best (not significantly worse: exact McNemar against the best, Holm-corrected, α = ${TIE_ALPHA})` +
+    (unknown ? '; cells without per-image predictions are not marked' : '')
+  );
+}

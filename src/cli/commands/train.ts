@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 
 import type { ActivationName, ModelName, OptimizerName } from '../../names';
 import { Store } from '../../store/store';
+import { accuracyEvidence, formatAccuracy } from '../../store/trial-accuracy';
 import { BestCheckpoint } from '../../study/best-checkpoint';
 import { runTrial, trainFold } from '../../study/trials';
 import { withInterrupt } from '../interrupt';
@@ -59,6 +60,7 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
       if (args.checkpoint && (cached || args.queue !== undefined)) {
         await withInterrupt((signal) => trainFold(packed, settings, 0, placement(args), { signal, onEvent: logTrialEvent, checkpoint: args.checkpoint }));
       }
+      const evidence = accuracyEvidence(trial);
       const summary = {
         cached,
         key: trial.key,
@@ -66,6 +68,7 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
         model: trial.model,
         genes: trial.genes,
         accuracy: trial.fitness,
+        ...evidence,
         diverged: trial.diverged,
         seconds: trial.seconds,
         device: trial.device,
@@ -76,7 +79,7 @@ export const trainCommand: CommandModule<GlobalArguments, TrainArguments> = {
       if (args.json) printJson(summary);
       else {
         process.stdout.write(
-          `${trial.model} ${trial.genes.activation} + ${trial.genes.optimizer}: validation accuracy ${(trial.fitness * 100).toFixed(2)}%` +
+          `${trial.model} ${trial.genes.activation} + ${trial.genes.optimizer}: validation accuracy ${formatAccuracy(trial.fitness, evidence.interval, 2)}` +
             `${trial.diverged ? ' (diverged)' : ''}${cached ? ' (from the trial cache)' : ''}\n`,
         );
         if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);

@@ -1,0 +1,92 @@
+/**
+ * A grid's rows with their uncertainty: each cell's correct count and Wilson interval, whether
+ * it is tied with the best (tie-set.ts), and how much of the variance between cells each gene
+ * explains (a factorial ANOVA over the cells, when the grid is a complete design trained to
+ * one length).
+ */
+import { factorialAnova } from '../statistics/anova';
+import type { Store, TrialRecord } from '../store/store';
+import { accuracyEvidence, type AccuracyEvidence } from '../store/trial-accuracy';
+import { bestGridRow, type GridRow } from './grid';
+import { tieSet, type TieVerdict } from './tie-set';
+
+export interface GridRowWithEvidence extends GridRow, Partial<AccuracyEvidence> {
+  /** Not significantly worse than the grid's best (see tie-set.ts); null where it cannot be told. */
+  tied: boolean | null;
+  /** Exact McNemar p-value against the best (raw; the tie uses Holm's adjustment); null for the best. */
+  pValue: number | null;
+}
+
+export interface GeneImportance {
+  /** A gene, or two joined by ':' for their interaction. */
+  gene: string;
+  /** η²: its share of the variance of accuracy between the grid's trials. */
+  share: number;
+  pValue: number;
+}
+
+/** The importance of each gene, or why there is none. */
+export type ImportanceOutcome = { ok: true; importance: GeneImportance[] } | { ok: false; reason: string };
+
+export interface GridEvidence {
+  rows: GridRowWithEvidence[];
+  best: GridRowWithEvidence;
+  /** Cells tied with the best, the best included. */
+  tiedCount: number;
+  /** The verdict of each row (by position) against the best, with its discordant images. */
+  verdicts: TieVerdict[];
+  importance: ImportanceOutcome;
+}
+
+const GENES = ['model', 'optimizer', 'activation'] as const;
+
+/** What the store holds for a row: the trial, or (halving) the rung where the cell stopped; none for a failed cell. */
+export function recordOfRow(store: Store, row: GridRow, fullEpochs: number): TrialRecord | undefined {
+  if (row.failed !== undefined) return undefined;
+  return row.epochs < fullEpochs ? store.findRung(row.key, row.epochs) : store.findTrial(row.key);
+}
+
+/** An ANOVA of accuracy on the genes over trials, each given with its genes. */
+export function geneImportance(cells: ReadonlyArray<{ levels: Record<string, string>; value: number }>, genes: readonly string[]): ImportanceOutcome {
+  const outcome = factorialAnova(cells, genes);
+  if (!outcome.ok) return outcome;
+  return { ok: true, importance: outcome.table.terms.map((t) => ({ gene: t.term, share: t.share, pValue: t.pValue })) };
+}
+
+export function gridEvidence(store: Store, rows: readonly GridRow[], fullEpochs: number): GridEvidence {
+  const records = rows.map((row) => recordOfRow(store, row, fullEpochs));
+  const bestIndex = rows.indexOf(bestGridRow(rows));
+  const bestRecord = records[bestIndex];
+  const comparable = records.map((r, i) => r ?? { key: `failed ${i}`, fingerprint: '', settings: {}, result: null });
+  const verdicts: TieVerdict[] = bestRecord
+    ? tieSet(bestRecord, comparable)
+    : rows.map(() => ({ tied: null, pValue: null, adjustedP: null, onlyBest: null, onlyThis: null, reason: 'no cell trained' }));
+  const withEvidence = rows.map((row, i): GridRowWithEvidence => {
+    const record = records[i];
+    const evidence = record ? accuracyEvidence(record) : {};
+    return { ...row, ...evidence, tied: row.failed !== undefined ? false : verdicts[i].tied, pValue: verdicts[i].pValue };
+  });
+  const trained = rows.filter((r) => r.failed === undefined);
+  const importance: ImportanceOutcome =
+    trained.length < rows.length
+      ? { ok: false, reason: 'some cells failed' }
+      : trained.some((r) => r.epochs !== fullEpochs)
+        ? { ok: false, reason: 'cells stopped at different rungs (halving): not one design' }
+        : geneImportance(trained.map((r) => ({ levels: { model: r.model, optimizer: r.optimizer, activation: r.activation }, value: r.accuracy })), GENES);
+  return { rows: withEvidence, best: withEvidence[bestIndex], tiedCount: withEvidence.filter((r) => r.tied === true).length, verdicts, importance };
+}
+
+/** "the optimizer explains 94% of the variance between cells, p < 0.001; the activation 2%, p = 0.41". */
+export function describeImportance(outcome: ImportanceOutcome): string {
+  if (!outcome.ok) return `no analysis of variance: ${outcome.reason}`;
+  const sorted = [...outcome.importance].sort((a, b) => b.share - a.share);
+  return sorted
+    .map((g, i) => `the ${g.gene.replace(':', ' × ')}${i === 0 ? ' explains' : ''} ${(g.share * 100).toFixed(0)}%${i === 0 ? ' of the variance between cells' : ''}, ${formatP(g.pValue)}`)
+    .join('; ');
+}
+
+/** "p < 0.001", "p = 0.41". */
+export function formatP(p: number): string {
+  if (p < 0.001) return 'p < 0.001';
+  return `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`;
+}
