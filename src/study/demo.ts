@@ -12,7 +12,10 @@ import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset } from '../data
 import { runEvolution, type EvolveResult } from '../ga/evolve';
 import { PAPER_GENOME } from '../ga/genome';
 import { DEFAULT_OPERATORS } from '../ga/operator-sets';
-import { bestGridRow, runGrid, type GridRow } from './grid';
+import { bestGridRow, runGrid } from './grid';
+import { gridEvidence, type GridRowWithEvidence, type ImportanceOutcome } from './grid-evidence';
+import { describePick, pickVerdictOf, type PickVerdict } from './pick-verdict';
+import { accuracyEvidence, type AccuracyEvidence } from '../store/trial-accuracy';
 import { PAPER_ACTIVATIONS, PAPER_OPTIMIZERS, type ActivationName, type LearningRateScheduleName, type ModelName, type OptimizerName } from '../names';
 import { collectReport } from '../report/collect';
 import { renderReport, writeReportFile } from '../report/render';
@@ -90,8 +93,15 @@ export const DEMO_DEFAULTS = {
 
 export interface DemoResult {
   dataset: { images: number; classes: string[]; reused: boolean };
-  grid: GridRow[];
-  gridBest: GridRow;
+  /** Each cell with its correct count, Wilson interval and whether it is tied with the best. */
+  grid: GridRowWithEvidence[];
+  gridBest: GridRowWithEvidence;
+  /** Cells tied with the grid's best, the best included. */
+  gridTied: number;
+  /** Each gene's share of the variance between the grid's cells (ANOVA), or why there is none. */
+  importance: ImportanceOutcome;
+  /** The GA's pick against the grid's best, image by image; `line` says it in words. */
+  pick: PickVerdict & { accuracy: number; line: string } & Partial<AccuracyEvidence>;
   ga: EvolveResult;
   /** Distinct combinations the GA had to train (of the grid's nine). */
   gaTrainings: number;
@@ -196,6 +206,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     store.linkTrials(gridRun, grid.map((r) => ({ key: r.key, trained: !r.cached })));
     store.finishRun(gridRun);
     const gridBest = bestGridRow(grid);
+    const evidence = gridEvidence(store, grid, options.epochs);
+    const pick = pickOfGrid(store, ga, evidence);
     const checkpoint = await keeper.keep(packed, { ...base, activation: gridBest.activation, optimizer: gridBest.optimizer }, gridBest.accuracy, options.placement, {
       signal: options.signal,
     });
@@ -205,8 +217,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const bestAccuracy = gridBest.accuracy;
     return {
       dataset: { images: packed.header.count, classes: packed.header.classes, reused: packed.reused },
-      grid,
-      gridBest,
+      grid: evidence.rows,
+      gridBest: evidence.best,
+      gridTied: evidence.tiedCount,
+      importance: evidence.importance,
+      pick,
       ga,
       gaTrainings: ga.distinct,
       fidelity: options.halving ? 'halving' : 'full',
@@ -224,4 +239,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     store.close();
   }
+}
+
+/** The GA's pick as a cell of the grid (the same trial: the same settings and genes), judged against the grid's tie set. */
+function pickOfGrid(store: Store, ga: EvolveResult, evidence: ReturnType<typeof gridEvidence>): DemoResult['pick'] {
+  const at = evidence.rows.findIndex((r) => r.activation === ga.best.genes.activation && r.optimizer === ga.best.genes.optimizer);
+  const [pickTrial, bestTrial] = [store.findTrial(evidence.rows[at].key), store.findTrial(evidence.best.key)];
+  if (!pickTrial || !bestTrial) throw new Error("the demo's grid left no trial for the GA's pick or its best cell");
+  const verdict = pickVerdictOf(evidence.verdicts[at], evidence.rows[at].key === evidence.best.key, bestTrial);
+  return { ...verdict, accuracy: pickTrial.fitness, ...accuracyEvidence(pickTrial), line: describePick("GA's pick", pickTrial, verdict, "the grid's best") };
 }

@@ -8,7 +8,7 @@ import { factorialAnova } from '../statistics/anova';
 import type { Store, TrialRecord } from '../store/store';
 import { accuracyEvidence, type AccuracyEvidence } from '../store/trial-accuracy';
 import { bestGridRow, type GridRow } from './grid';
-import { tieSet, type TieVerdict } from './tie-set';
+import { TIE_ALPHA, tieSet, type TieVerdict } from './tie-set';
 
 export interface GridRowWithEvidence extends GridRow, Partial<AccuracyEvidence> {
   /** Not significantly worse than the grid's best (see tie-set.ts); null where it cannot be told. */
@@ -89,4 +89,12 @@ export function describeImportance(outcome: ImportanceOutcome): string {
 export function formatP(p: number): string {
   if (p < 0.001) return 'p < 0.001';
   return `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`;
+}
+
+/** "≈ 4 of 9 cells tied with the best (exact McNemar against the best, Holm-corrected, α = 0.05)". */
+export function describeTies(tied: number, cells: number, unknown: boolean): string {
+  return (
+    `≈ ${tied} of ${cells} cells tied with the best (not significantly worse: exact McNemar against the best, Holm-corrected, α = ${TIE_ALPHA})` +
+    (unknown ? '; cells without per-image predictions are not marked' : '')
+  );
 }

@@ -15,6 +15,8 @@ import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 import { native } from '../../binding/native';
 import { slotPlacements } from '../../study/parallel';
+import { describeImportance, describeTies } from '../../study/grid-evidence';
+import { formatAccuracy } from '../../store/trial-accuracy';
 
 interface DemoArguments extends GlobalArguments, FidelityArguments {
   out: string;
@@ -105,12 +107,13 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     if (args.json) {
       // The GA's best is a trial's score: `accuracy`, as in evolve's and grid's JSON.
       const { genes, fitness } = result.ga.best;
-      printJson({ ...result, ga: { ...result.ga, best: { genes, accuracy: fitness } } });
+      const { correct, total, interval, tiedWithBest, pValue } = result.pick;
+      printJson({ ...result, ga: { ...result.ga, best: { genes, accuracy: fitness, correct, total, interval, tiedWithBest, pValue } } });
       return;
     }
     const cell = (optimizer: string, activation: string) => {
       const row = result.grid.find((r) => r.optimizer === optimizer && r.activation === activation);
-      return row ? `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}` : '';
+      return row ? `${formatAccuracy(row.accuracy, row.interval ?? null)}${row.diverged ? '*' : ''}${row.tied ? ' ≈' : ''}` : '';
     };
     process.stdout.write(`\nSynthetic set: ${result.dataset.images} images, ${result.dataset.classes.length} classes (chance ${(result.chance * 100).toFixed(1)}%). Validation accuracy (%), ${args.model}, ${args.epochs} epochs:\n\n`);
     printTable(
@@ -120,12 +123,12 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     );
     const shown = (file: string) => (file.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), file) : file);
     const best = result.gridBest;
-    const pick = result.ga.best;
     const worst = result.grid.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
     process.stdout.write(
-      `\ngrid's best:  ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%; worst ${(worst.accuracy * 100).toFixed(2)}%)\n` +
-        `GA's pick:    ${pick.genes.activation} + ${pick.genes.optimizer} (${(pick.fitness * 100).toFixed(2)}%)` +
-        `${result.pickMatchesGrid ? ' = the grid’s best' : ` (not the grid’s best: ${((best.accuracy - pick.fitness) * 100).toFixed(2)} points short)`}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
+      `\n${describeTies(result.gridTied, result.grid.length, result.grid.some((r) => r.tied === null))}\n` +
+        `importance:   ${describeImportance(result.importance)}\n` +
+        `\ngrid's best:  ${best.activation} + ${best.optimizer} (${formatAccuracy(best.accuracy, best.interval ?? null)}; worst ${(worst.accuracy * 100).toFixed(1)}%)\n` +
+        `${result.pick.line}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
         `GA's cost:    ${result.fidelity}: ${describeCost(result.gaEpochsTrained, result.fullGridEpochs)}\n` +
         `\nreport:     ${shown(result.report)}\n` +
         `results:    ${shown(result.database)}\n` +

@@ -1,6 +1,9 @@
 import path from 'path';
 import type { CommandModule } from 'yargs';
 
+import { accuracyEvidence } from '../../store/trial-accuracy';
+import { describePick, pickOfRun } from '../../study/pick-verdict';
+
 import { absoluteDatasetSpec, type PreparedDataset } from '../../data/dataset';
 import { abortError, UsageError } from '../../util/errors';
 import { gaSettings, runEvolution, type EvolveSettings, type EvolveState, type FitnessSource } from '../../ga/evolve';
@@ -324,7 +327,14 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           keeper && packed
             ? await keeper.keep(packed, applyGenes(settings.trial as TrialSettings, result.best.genes), result.best.fitness, placements(args)[0], { signal })
             : null;
-        const best = { genes: result.best.genes, accuracy: result.best.fitness, ...(result.best.epochs !== undefined ? { epochs: result.best.epochs } : {}) };
+        // The pick held against the best candidate trained (a fitness table has no images to compare).
+        const judged = table ? undefined : pickOfRun(store, run);
+        const best = {
+          genes: result.best.genes,
+          accuracy: result.best.fitness,
+          ...(result.best.epochs !== undefined ? { epochs: result.best.epochs } : {}),
+          ...(judged ? { ...accuracyEvidence(judged.pick), tiedWithBest: judged.verdict.tiedWithBest, pValue: judged.verdict.pValue } : {}),
+        };
         // The cost against training every combination the genes allow, each its full schedule.
         const combinations = ga.genes.reduce((product, gene) => product * gene.choices.length, 1);
         const fullGridEpochs = table ? 0 : combinations * (settings.trial as TrialSettings).epochs;
@@ -337,6 +347,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             `\nrun ${run}: best ${pick} (${(best.accuracy * 100).toFixed(2)}%); ` +
               `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
           );
+          if (judged) process.stdout.write(`${describePick("GA's pick", judged.pick, judged.verdict, 'the best candidate trained')}\n`);
           if (!table) process.stdout.write(`${fidelity}: ${describeCost(result.epochsTrained, fullGridEpochs)}\n`);
           if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);
         }

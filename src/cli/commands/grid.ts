@@ -5,9 +5,8 @@ import { BestCheckpoint } from '../../study/best-checkpoint';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { bestGridRow, runGrid, type GridRow } from '../../study/grid';
-import { describeImportance, gridEvidence, type GridEvidence } from '../../study/grid-evidence';
+import { describeImportance, describeTies, gridEvidence, type GridEvidence } from '../../study/grid-evidence';
 import { formatAccuracy } from '../../store/trial-accuracy';
-import { TIE_ALPHA } from '../../study/tie-set';
 import { weightsOf } from '../../study/trials';
 import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../util/errors';
@@ -154,10 +153,3 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
   },
 };
 
-/** "≈ 4 of 9 cells tied with the best (exact McNemar against the best, Holm-corrected, α = 0.05)". */
-export function describeTies(tied: number, cells: number, unknown: boolean): string {
-  return (
-    `≈ ${tied} of ${cells} cells tied with the best (not significantly worse: exact McNemar against the best, Holm-corrected, α = ${TIE_ALPHA})` +
-    (unknown ? '; cells without per-image predictions are not marked' : '')
-  );
-}

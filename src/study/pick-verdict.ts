@@ -1,0 +1,72 @@
+/**
+ * Whether a search's pick is as good as the best it can be held against: the grid's best
+ * when there is a grid, else the best candidate trained. "As good" is the tie set's test
+ * (tie-set.ts): not significantly worse, image by image, after Holm's correction over the
+ * comparisons the table makes. A tie is a success and is worded as one.
+ */
+import type { Store, TrialRecord } from '../store/store';
+import { accuracyEvidence, formatAccuracy } from '../store/trial-accuracy';
+import { formatP } from './grid-evidence';
+import { tieSet, type TieVerdict } from './tie-set';
+
+export interface PickVerdict {
+  /** The pick is tied with the best (true when it is the best); null where they cannot be compared. */
+  tiedWithBest: boolean | null;
+  /** Exact McNemar p-value of pick against best (raw); null when the pick is the best or not compared. */
+  pValue: number | null;
+  /** Images only the best / only the pick got right. */
+  onlyBest: number | null;
+  onlyPick: number | null;
+  isBest: boolean;
+  best: { key: string; genes: Record<string, string>; accuracy: number };
+  reason?: string;
+}
+
+export function pickVerdictOf(verdict: TieVerdict, isBest: boolean, best: Pick<TrialRecord, 'key' | 'genes' | 'fitness'>): PickVerdict {
+  return {
+    tiedWithBest: verdict.tied,
+    pValue: verdict.pValue,
+    onlyBest: verdict.onlyBest,
+    onlyPick: verdict.onlyThis,
+    isBest,
+    best: { key: best.key, genes: best.genes, accuracy: best.fitness },
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+  };
+}
+
+/** The most accurate of `trials` that did not diverge (any, if all did). */
+function bestTrial(trials: readonly TrialRecord[]): TrialRecord {
+  const healthy = trials.filter((t) => !t.diverged);
+  return (healthy.length > 0 ? healthy : trials).reduce((a, b) => (b.fitness > a.fitness ? b : a));
+}
+
+/** The pick (one of `trials`) against the best of `trials`, the tie set drawn over all of them. */
+export function pickAgainstCandidates(pick: TrialRecord, trials: readonly TrialRecord[]): PickVerdict {
+  const pool = trials.some((t) => t.key === pick.key) ? trials : [...trials, pick];
+  const best = bestTrial(pool);
+  const verdicts = tieSet(best, pool);
+  return pickVerdictOf(verdicts[pool.findIndex((t) => t.key === pick.key)], best.key === pick.key, best);
+}
+
+const configuration = (genes: Record<string, string>) => `${genes.activation} + ${genes.optimizer}`;
+
+/**
+ * "GA's pick relu + rmsprop 88.1% [82.4, 92.1], tied with the grid's best leaky-relu + rmsprop
+ * 89.3% (8 images only the best got right, 6 only the pick: p = 0.79)".
+ */
+export function describePick(who: string, pick: Pick<TrialRecord, 'genes' | 'fitness' | 'result'>, verdict: PickVerdict, bestName: string): string {
+  const head = `${who} ${configuration(pick.genes)} ${formatAccuracy(pick.fitness, accuracyEvidence(pick).interval)}`;
+  if (verdict.isBest) return `${head}, ${bestName} itself`;
+  const other = `${bestName} ${configuration(verdict.best.genes)} ${formatAccuracy(verdict.best.accuracy, null)}`;
+  if (verdict.tiedWithBest === null) return `${head}; cannot be compared image by image with ${other}: ${verdict.reason ?? 'no predictions'}`;
+  const images = `${verdict.onlyBest} images only the best got right, ${verdict.onlyPick} only the pick: ${formatP(verdict.pValue as number)}`;
+  return verdict.tiedWithBest ? `${head}, tied with ${other} (${images})` : `${head}, significantly worse than ${other} (${images}, Holm-corrected)`;
+}
+
+/** A GA run's pick against the best of the candidates it trained to the full schedule; undefined when its pick has no stored trial. */
+export function pickOfRun(store: Store, run: number): { pick: TrialRecord; verdict: PickVerdict } | undefined {
+  const key = store.bestOfRun(run)?.key;
+  const pick = key ? store.findTrial(key) : undefined;
+  if (!pick) return undefined;
+  return { pick, verdict: pickAgainstCandidates(pick, store.trialsOf(run)) };
+}
