@@ -10,6 +10,7 @@ import { rungSchedule } from '../fidelity/rungs';
 import type { HalvingSettings } from '../ga/halving';
 import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { foldsOf, type StoredEpoch, type StoredFold } from '../store/trial-result';
+import { accuracyEvidence } from '../store/trial-accuracy';
 import type { ReportCandidate, ReportData, ReportRun, ReportTrial } from './report-data';
 import { tablesOf } from './tables';
 
@@ -43,6 +44,7 @@ function toReportTrial(trial: TrialRecord | RungRecord): ReportTrial {
   const size = folds[0]?.confusion.length ?? 0;
   const confusion = Array.from({ length: size }, (_, i) => Array.from({ length: size }, (_, j) => folds.reduce((sum, f) => sum + (f.confusion[i]?.[j] ?? 0), 0)));
   const { activation = '', optimizer = '', model: _model, ...genes } = trial.genes;
+  const evidence = accuracyEvidence(trial);
   return {
     key: trial.key,
     dataset: trial.dataset,
@@ -52,6 +54,10 @@ function toReportTrial(trial: TrialRecord | RungRecord): ReportTrial {
     optimizer,
     genes,
     accuracy: trial.fitness,
+    ...evidence,
+    // Set by the table the trial is a cell of (tables.ts).
+    tied: null,
+    pValue: null,
     diverged: trial.diverged,
     seconds: trial.seconds,
     device: trial.device,
@@ -130,7 +136,7 @@ export function collectReport(store: Store, options: { run?: number; title?: str
     runs: reportRuns,
     // In the store's order, oldest first: where two trials fill one cell, the newest is shown.
     // Stopped trials fill the cells no full-length trial fills, marked as stopped.
-    tables: tablesOf([...reportTrials, ...stopped]),
+    tables: tablesOf([...reportTrials, ...stopped], new Map([...trials, ...stoppedRungs].map((t) => [t.key, t]))),
     trials: reportTrials,
     stopped,
     failed: store.failedTrials(),
