@@ -13,15 +13,20 @@ export interface PairedTest {
   onlyB: number;
   pValue: number;
   /** Names the test, for output a reader can cite. */
-  test: 'exact McNemar';
+  test: 'exact McNemar' | 'exact McNemar, pooled over seeds';
 }
 
-export function exactMcNemar(onlyA: number, onlyB: number): PairedTest {
+/**
+ * With `pooledOverSeeds`, the counts are summed over pairs of trainings (repeat r of A with
+ * repeat r of B, each pair on the same images), every image of every pair one Bernoulli draw:
+ * the same binomial test on the pooled discordant counts, which treats seeds and images alike.
+ */
+export function exactMcNemar(onlyA: number, onlyB: number, pooledOverSeeds = false): PairedTest {
   if (!Number.isInteger(onlyA) || !Number.isInteger(onlyB) || onlyA < 0 || onlyB < 0) {
     throw new RangeError(`McNemar's test needs counts of discordant images (got ${onlyA} and ${onlyB})`);
   }
   const discordant = onlyA + onlyB;
   // No image tells them apart: nothing speaks against equal accuracy.
   const pValue = discordant === 0 ? 1 : Math.min(1, binomialTest(onlyA, discordant, { p: 0.5, alternative: 'two-sided' }).pValue);
-  return { onlyA, onlyB, pValue, test: 'exact McNemar' };
+  return { onlyA, onlyB, pValue, test: pooledOverSeeds ? 'exact McNemar, pooled over seeds' : 'exact McNemar' };
 }

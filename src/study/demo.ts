@@ -42,6 +42,10 @@ export interface DemoOptions {
   population: number;
   generations: number;
   seed: number;
+  /** The split's seed (default: `seed`). */
+  splitSeed?: number;
+  /** Training seeds per combination, for the GA and the grid (full fidelity only). */
+  repeats?: number;
   /** The GA by halving (absent: every candidate trains the full schedule); the grid is always full. */
   halving?: HalvingSettings;
   cacheDir?: string;
@@ -139,9 +143,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     learningRate: options.learningRate,
     ...scheduleSetting(options.learningRateSchedule),
     seed: options.seed,
+    ...(options.splitSeed !== undefined && options.splitSeed !== options.seed ? { splitSeed: options.splitSeed } : {}),
   };
   const cells = DEMO_ACTIVATIONS.length * DEMO_OPTIMIZERS.length;
-  const total = cells * options.epochs;
+  const total = cells * options.epochs * (options.repeats ?? 1);
   let done = 0;
   const finished = new Set<string>();
   const onEvent = (event: TrialEvent) => {
@@ -176,7 +181,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // Rung states live beside the packed set, so a stopped demo's promotions continue from them.
     const statesDir = path.join(path.resolve(options.cacheDir ?? DEFAULT_CACHE_DIR), 'states');
     const run = store.createRun('evolve', 'synthetic', options.model, { ga: gaSettings, trial: base, args: { dataset: 'synthetic', size: options.size }, demo: true });
-    const control = { signal: options.signal, onEvent, checkpoint: keeper.trialFile, run };
+    const control = { signal: options.signal, onEvent, checkpoint: keeper.trialFile, run, repeats: options.repeats ?? 1 };
     const fitness = options.halving
       ? new RungTrainingFitness(store, packed, base, [options.placement], { ...control, statesDir })
       : new TrainingFitness(store, packed, base, [options.placement], control);
@@ -200,10 +205,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         checkpoint: keeper.trialFile,
         // A cell the GA stopped at a rung continues from there.
         statesDir,
+        repeats: options.repeats ?? 1,
       }),
     );
     for (const row of grid) credit(row.activation, row.optimizer);
-    store.linkTrials(gridRun, grid.map((r) => ({ key: r.key, trained: !r.cached })));
+    store.linkTrials(gridRun, grid.flatMap((r) => (r.repeatKeys ?? [r.key]).map((key) => ({ key, trained: !r.cached }))));
     store.finishRun(gridRun);
     const gridBest = bestGridRow(grid);
     const evidence = gridEvidence(store, grid, options.epochs);
@@ -247,5 +253,7 @@ function pickOfGrid(store: Store, ga: EvolveResult, evidence: ReturnType<typeof 
   const [pickTrial, bestTrial] = [store.findTrial(evidence.rows[at].key), store.findTrial(evidence.best.key)];
   if (!pickTrial || !bestTrial) throw new Error("the demo's grid left no trial for the GA's pick or its best cell");
   const verdict = pickVerdictOf(evidence.verdicts[at], evidence.rows[at].key === evidence.best.key, bestTrial);
-  return { ...verdict, accuracy: pickTrial.fitness, ...accuracyEvidence(pickTrial), line: describePick("GA's pick", pickTrial, verdict, "the grid's best") };
+  const row = evidence.rows[at];
+  const evidenceOfPick = row.interval ? { correct: row.correct as number, total: row.total as number, interval: row.interval } : accuracyEvidence(pickTrial);
+  return { ...verdict, accuracy: row.accuracy, ...evidenceOfPick, line: describePick("GA's pick", { genes: pickTrial.genes, accuracy: row.accuracy, interval: evidenceOfPick.interval }, verdict, "the grid's best") };
 }

@@ -8,7 +8,8 @@ import { factorialAnova } from '../statistics/anova';
 import type { Store, TrialRecord } from '../store/store';
 import { accuracyEvidence, type AccuracyEvidence } from '../store/trial-accuracy';
 import { bestGridRow, type GridRow } from './grid';
-import { TIE_ALPHA, tieSet, type TieVerdict } from './tie-set';
+import { TIE_ALPHA, tieSetOfRepeats, type TieVerdict } from './tie-set';
+import { summariseRepeats } from './repeat-summary';
 
 export interface GridRowWithEvidence extends GridRow, Partial<AccuracyEvidence> {
   /** Not significantly worse than the grid's best (see tie-set.ts); null where it cannot be told. */
@@ -40,10 +41,18 @@ export interface GridEvidence {
 
 const GENES = ['model', 'optimizer', 'activation'] as const;
 
-/** What the store holds for a row: the trial, or (halving) the rung where the cell stopped; none for a failed cell. */
-export function recordOfRow(store: Store, row: GridRow, fullEpochs: number): TrialRecord | undefined {
+/**
+ * What the store holds for a row: its trial (each repeat's, with --repeats), or (halving) the
+ * rung where the cell stopped; none for a failed cell or one whose records are not all there.
+ */
+export function recordsOfRow(store: Store, row: GridRow, fullEpochs: number): TrialRecord[] | undefined {
   if (row.failed !== undefined) return undefined;
-  return row.epochs < fullEpochs ? store.findRung(row.key, row.epochs) : store.findTrial(row.key);
+  if (row.epochs < fullEpochs) {
+    const rung = store.findRung(row.key, row.epochs);
+    return rung && [rung];
+  }
+  const records = (row.repeatKeys ?? [row.key]).map((key) => store.findTrial(key));
+  return records.every((r) => r !== undefined) ? (records as TrialRecord[]) : undefined;
 }
 
 /** An ANOVA of accuracy on the genes over trials, each given with its genes. */
@@ -53,26 +62,34 @@ export function geneImportance(cells: ReadonlyArray<{ levels: Record<string, str
   return { ok: true, importance: outcome.table.terms.map((t) => ({ gene: t.term, share: t.share, pValue: t.pValue })) };
 }
 
+function pooledEvidence(records: TrialRecord[]): AccuracyEvidence {
+  const { correct, total, interval } = summariseRepeats(records);
+  return { correct, total, interval };
+}
+
 export function gridEvidence(store: Store, rows: readonly GridRow[], fullEpochs: number): GridEvidence {
-  const records = rows.map((row) => recordOfRow(store, row, fullEpochs));
+  const records = rows.map((row) => recordsOfRow(store, row, fullEpochs));
   const bestIndex = rows.indexOf(bestGridRow(rows));
-  const bestRecord = records[bestIndex];
-  const comparable = records.map((r, i) => r ?? { key: `failed ${i}`, fingerprint: '', settings: {}, result: null });
-  const verdicts: TieVerdict[] = bestRecord
-    ? tieSet(bestRecord, comparable)
+  const bestRecords = records[bestIndex];
+  const comparable = records.map((r, i) => r ?? [{ key: `failed ${i}`, fingerprint: '', settings: {}, result: null }]);
+  const verdicts: TieVerdict[] = bestRecords
+    ? tieSetOfRepeats(bestRecords, comparable)
     : rows.map(() => ({ tied: null, pValue: null, adjustedP: null, onlyBest: null, onlyThis: null, reason: 'no cell trained' }));
   const withEvidence = rows.map((row, i): GridRowWithEvidence => {
-    const record = records[i];
-    const evidence = record ? accuracyEvidence(record) : {};
+    const mine = records[i];
+    // Over repeats: the count pooled over them, as summariseRepeats gives it.
+    const evidence = mine ? (mine.length > 1 ? pooledEvidence(mine) : accuracyEvidence(mine[0])) : {};
     return { ...row, ...evidence, tied: row.failed !== undefined ? false : verdicts[i].tied, pValue: verdicts[i].pValue };
   });
   const trained = rows.filter((r) => r.failed === undefined);
+  // With repeats each seed is one observation, so the interactions get their own test.
+  const observations = rows.flatMap((r, i) => (records[i] ?? []).map((t) => ({ levels: { model: r.model, optimizer: r.optimizer, activation: r.activation }, value: t.fitness })));
   const importance: ImportanceOutcome =
     trained.length < rows.length
       ? { ok: false, reason: 'some cells failed' }
       : trained.some((r) => r.epochs !== fullEpochs)
         ? { ok: false, reason: 'cells stopped at different rungs (halving): not one design' }
-        : geneImportance(trained.map((r) => ({ levels: { model: r.model, optimizer: r.optimizer, activation: r.activation }, value: r.accuracy })), GENES);
+        : geneImportance(observations, GENES);
   return { rows: withEvidence, best: withEvidence[bestIndex], tiedCount: withEvidence.filter((r) => r.tied === true).length, verdicts, importance };
 }
 
@@ -92,9 +109,9 @@ export function formatP(p: number): string {
 }
 
 /** "≈ 4 of 9 cells tied with the best (exact McNemar against the best, Holm-corrected, α = 0.05)". */
-export function describeTies(tied: number, cells: number, unknown: boolean): string {
+export function describeTies(tied: number, cells: number, unknown: boolean, pooledOverSeeds = false): string {
   return (
-    `≈ ${tied} of ${cells} cells tied with the best (not significantly worse: exact McNemar against the best, Holm-corrected, α = ${TIE_ALPHA})` +
+    `≈ ${tied} of ${cells} cells tied with the best (not significantly worse: exact McNemar against the best${pooledOverSeeds ? ', pooled over seeds' : ''}, Holm-corrected, α = ${TIE_ALPHA})` +
     (unknown ? '; cells without per-image predictions are not marked' : '')
   );
 }

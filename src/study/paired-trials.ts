@@ -22,17 +22,41 @@ function splitOf(trial: Pick<TrialRecord, 'settings'>): string {
   return JSON.stringify([Number(folds) >= 2 ? Number(folds) : 1, kFold ? null : validationFraction, splitSeedOf(trial.settings)]);
 }
 
-export function pairTrials(a: Pick<TrialRecord, 'fingerprint' | 'settings' | 'result'>, b: Pick<TrialRecord, 'fingerprint' | 'settings' | 'result'>): PairedOutcome {
-  if (a.fingerprint !== b.fingerprint) return { ok: false, reason: 'they were trained on different data sets' };
-  if (splitOf(a) !== splitOf(b)) return { ok: false, reason: 'they were scored on different splits (folds, hold-out fraction or split seed)' };
+type Scored = Pick<TrialRecord, 'fingerprint' | 'settings' | 'result'>;
+
+/** Discordant counts of two trials scored on the same images, or why they cannot be paired. */
+function discordant(a: Scored, b: Scored): { onlyA: number; onlyB: number } | { reason: string } {
+  if (a.fingerprint !== b.fingerprint) return { reason: 'they were trained on different data sets' };
+  if (splitOf(a) !== splitOf(b)) return { reason: 'they were scored on different splits (folds, hold-out fraction or split seed)' };
   const [x, y] = [imageOutcomes(a), imageOutcomes(b)];
-  if (!x || !y) return { ok: false, reason: `${!x && !y ? 'neither trial holds' : `trial ${!x ? 'A' : 'B'} holds no`} per-image predictions (stored before they were recorded)` };
-  if (x.length !== y.length) return { ok: false, reason: `they scored ${x.length} and ${y.length} images` };
+  if (!x || !y) return { reason: `${!x && !y ? 'neither trial holds' : `trial ${!x ? 'A' : 'B'} holds no`} per-image predictions (stored before they were recorded)` };
+  if (x.length !== y.length) return { reason: `they scored ${x.length} and ${y.length} images` };
   let onlyA = 0;
   let onlyB = 0;
   x.forEach((right, i) => {
     if (right && !y[i]) onlyA++;
     else if (!right && y[i]) onlyB++;
   });
-  return { ok: true, ...exactMcNemar(onlyA, onlyB) };
+  return { onlyA, onlyB };
+}
+
+export function pairTrials(a: Scored, b: Scored): PairedOutcome {
+  return pairRepeats([a], [b]);
+}
+
+/**
+ * Two configurations, each trained with the same training seeds (repeat r of each on the
+ * same split): the discordant images of each pair of repeats pooled into one exact test.
+ */
+export function pairRepeats(a: readonly Scored[], b: readonly Scored[]): PairedOutcome {
+  if (a.length === 0 || a.length !== b.length) return { ok: false, reason: `they hold ${a.length} and ${b.length} repeats` };
+  let onlyA = 0;
+  let onlyB = 0;
+  for (let r = 0; r < a.length; r++) {
+    const counts = discordant(a[r], b[r]);
+    if ('reason' in counts) return { ok: false, reason: counts.reason };
+    onlyA += counts.onlyA;
+    onlyB += counts.onlyB;
+  }
+  return { ok: true, ...exactMcNemar(onlyA, onlyB, a.length > 1) };
 }

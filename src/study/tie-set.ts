@@ -7,7 +7,7 @@
  */
 import { holmAdjust } from '../statistics/holm';
 import type { TrialRecord } from '../store/store';
-import { pairTrials, type PairedOutcome } from './paired-trials';
+import { pairRepeats, type PairedOutcome } from './paired-trials';
 
 export const TIE_ALPHA = 0.05;
 
@@ -29,7 +29,15 @@ type Comparable = Pick<TrialRecord, 'key' | 'fingerprint' | 'settings' | 'result
 
 /** A verdict for each of `trials` (by position) against `best`, one of them or not. */
 export function tieSet(best: Comparable, trials: readonly Comparable[], alpha = TIE_ALPHA): TieVerdict[] {
-  const pairs: Array<PairedOutcome | null> = trials.map((t) => (t.key === best.key ? null : pairTrials(best, t)));
+  return tieSetOfRepeats([best], trials.map((t) => [t]), alpha);
+}
+
+/**
+ * The same over configurations trained with several seeds: each a list of its repeats' trials
+ * (the same seeds in the same order), compared with the best pooled over the repeats.
+ */
+export function tieSetOfRepeats(best: readonly Comparable[], configurations: ReadonlyArray<readonly Comparable[]>, alpha = TIE_ALPHA): TieVerdict[] {
+  const pairs: Array<PairedOutcome | null> = configurations.map((c) => (c[0]?.key === best[0]?.key ? null : pairRepeats(best, c)));
   const tested = pairs.flatMap((p, i) => (p?.ok ? [{ i, p: p.pValue }] : []));
   const adjusted = holmAdjust(tested.map((t) => t.p));
   const adjustedOf = new Map(tested.map((t, n) => [t.i, adjusted[n]]));

@@ -13,6 +13,7 @@
  *         "accuracies": [0.1, 0.5],      // or explicitly, epoch by epoch (the last value repeats)
  *         "divergeAt": 2,                // the loss turns NaN in this epoch (epochs before it are kept)
  *         "divergeSeeds": [2],           // only for these training seeds (a fold's seed is seed + fold)
+ *         "seedJitter": 0.03,            // the final accuracy moves by up to ± this with the training seed
  *         "fail": "out of memory"        // the training rejects with this message
  *       }
  *     },
@@ -47,9 +48,11 @@ function cellOf(options, plan) {
   return { name, curve: cells[`${options.model}/${name}`] || cells[name] || plan.default || { final: 0.5 } };
 }
 
-function accuracyAt(curve, epoch, epochs) {
+function accuracyAt(curve, epoch, epochs, seed = 1) {
   if (Array.isArray(curve.accuracies)) return curve.accuracies[Math.min(epoch, curve.accuracies.length) - 1];
-  const final = curve.final ?? 0.5;
+  // seedJitter: the final accuracy moves by up to ± this much with the training seed, as a real training's does.
+  const jitter = curve.seedJitter ? curve.seedJitter * (2 * draw(`jitter|${seed}`) - 1) : 0;
+  const final = (curve.final ?? 0.5) + jitter;
   const start = curve.start ?? final / 2;
   return epochs <= 1 ? final : start + ((final - start) * (epoch - 1)) / (epochs - 1);
 }
@@ -125,7 +128,7 @@ async function train(options, onProgress, cancelled) {
       diverged = true;
       break;
     }
-    const entry = record(epoch, accuracyAt(curve, epoch, epochs));
+    const entry = record(epoch, accuracyAt(curve, epoch, epochs, seed));
     history.push(entry);
     onProgress({ kind: 'epoch', epoch, epochs, record: entry, imagesPerSecond: 1000 });
   }

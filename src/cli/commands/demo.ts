@@ -9,7 +9,7 @@ import { progressBar, type Progress } from '../../util/progress';
 import { choiceFlag, integerFlag, numberFlag } from '../arguments';
 import { checkTrainingInputs, lrScheduleFlag } from '../training-options';
 import { describeCost } from '../../fidelity/rungs';
-import { halvingOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
+import { halvingOf, refuseRepeatsWithHalving, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
@@ -29,6 +29,8 @@ interface DemoArguments extends GlobalArguments, FidelityArguments {
   population: number;
   generations: number;
   seed: number;
+  'split-seed'?: number;
+  repeats: number;
   cache?: string;
   device: string;
   threads: number;
@@ -55,6 +57,8 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       .option('population', { requiresArg: true, default: DEMO_DEFAULTS.population, describe: 'GA population (even)', coerce: integerFlag('population', 4, 10000) })
       .option('generations', { requiresArg: true, default: DEMO_DEFAULTS.generations, describe: 'GA generations', coerce: integerFlag('generations', 1, 10000) })
       .option('seed', { requiresArg: true, default: DEMO_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
+      .option('split-seed', { requiresArg: true, describe: 'seed of the split into training and validation subjects (default: --seed)', coerce: integerFlag('split-seed', 0, 2 ** 32 - 1) })
+      .option('repeats', { requiresArg: true, default: 1, describe: 'training seeds per combination on one split, for the GA and the grid (needs --fidelity full)', coerce: integerFlag('repeats', 1, 100) })
       .option('cache', { type: 'string', requiresArg: true, describe: 'cache folder (default .fer-ga-cache)' })
       .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
       .option('threads', { requiresArg: true, default: DEMO_DEFAULTS.threads, describe: "libtorch threads a trial trains with on the CPU (part of a CPU trial's key)", coerce: integerFlag('threads', 1, 1024) })
@@ -68,6 +72,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
     await checkTrainingInputs(args, [args.model]);
     const halving = halvingOf(args, args.epochs);
+    refuseRepeatsWithHalving(args.repeats, halving);
     const placement = { device: args.device, threads: args.threads };
     let preparing: Progress | undefined;
     let training: Progress | undefined;
@@ -86,6 +91,8 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
         population: args.population,
         generations: args.generations,
         seed: args.seed,
+        ...(args['split-seed'] !== undefined ? { splitSeed: args['split-seed'] } : {}),
+        repeats: args.repeats,
         ...(halving ? { halving } : {}),
         cacheDir: args.cache,
         placement,

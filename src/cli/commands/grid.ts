@@ -6,13 +6,13 @@ import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { bestGridRow, runGrid, type GridRow } from '../../study/grid';
 import { describeImportance, describeTies, gridEvidence, type GridEvidence } from '../../study/grid-evidence';
-import { formatAccuracy } from '../../store/trial-accuracy';
+import { formatAccuracy, formatInterval } from '../../store/trial-accuracy';
 import { weightsOf } from '../../study/trials';
 import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../util/errors';
 import { choiceListFlag } from '../arguments';
 import { describeCost } from '../../fidelity/rungs';
-import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
+import { halvingOf, refuseRepeatsWithHalving, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
@@ -48,6 +48,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
   handler: async (args) => {
     const halving = halvingOf(args, args.epochs);
+    refuseRepeatsWithHalving(args.repeats, halving);
     await probeQueueFlag(args);
     await checkTrainingInputs(args, args.models);
     const packed = await loadDataset(args);
@@ -77,12 +78,13 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
           onEvent: logTrialEvent,
           checkpoint: keeper?.trialFile,
           trainer,
+          repeats: args.repeats,
           ...(halving ? { halving: { ...halving, statesDir: statesDirOf(args.cache) } } : {}),
           // Linked as each cell finishes, so a stopped grid's run still lists what it trained (a failed cell stored no trial).
           onCell: (cell) => {
             if (cell.failed !== undefined) return;
             if (cell.epochs < args.epochs) store.linkRungs(run, [{ key: cell.key, epochs: cell.epochs, trained: cell.epochsTrained > 0 }]);
-            else store.linkTrials(run, [{ key: cell.key, trained: !cell.cached }]);
+            else store.linkTrials(run, (cell.repeatKeys ?? [cell.key]).map((key) => ({ key, trained: !cell.cached })));
           },
         });
         store.finishRun(run);
@@ -133,16 +135,20 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
             if (!row) return '';
             if (row.failed !== undefined) return 'failed';
             // A cell stopped by halving shows how far it got; ≈ marks the cells tied with the best.
-            return `${formatAccuracy(row.accuracy, row.interval ?? null)}${row.diverged ? '*' : ''}${row.epochs < args.epochs ? ` (${row.epochs}/${args.epochs} ep)` : ''}${row.tied ? ' ≈' : ''}`;
+            const seeds = row.repeats ? `, sd ${((row.sd ?? 0) * 100).toFixed(1)}, seeds ${formatInterval(row.seedInterval ?? null)}` : '';
+            return `${formatAccuracy(row.accuracy, row.interval ?? null)}${seeds}${row.diverged ? '*' : ''}${row.epochs < args.epochs ? ` (${row.epochs}/${args.epochs} ep)` : ''}${row.tied ? ' ≈' : ''}`;
           }),
         ]),
       ),
       [false, false, ...args.activations.map(() => true)],
     );
-    process.stdout.write(`\n${args.fidelity === 'halving' ? 'halving: ' : ''}${describeCost(epochsTrained, fullGridEpochs)}\n`);
+    if (args.repeats > 1) {
+      process.stdout.write(`\neach cell: the mean of ${args.repeats} training seeds on one split [95% Wilson interval over the images of every seed], the seeds' sd, and the 95% t interval of the mean over seeds\n`);
+    }
+    process.stdout.write(`\n${args.fidelity === 'halving' ? 'halving: ' : ''}${describeCost(epochsTrained, fullGridEpochs * args.repeats)}\n`);
     if (best.failed === undefined) {
       process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${formatAccuracy(best.accuracy, best.interval ?? null, 2)})${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
-      process.stdout.write(`${describeTies(tiedCount, cells.length, cells.some((r) => r.tied === null && r.failed === undefined))}\n`);
+      process.stdout.write(`${describeTies(tiedCount, cells.length, cells.some((r) => r.tied === null && r.failed === undefined), args.repeats > 1)}\n`);
       process.stdout.write(`importance: ${describeImportance(importance)}\n`);
     } else {
       process.stdout.write('\nno best: every cell failed\n');
