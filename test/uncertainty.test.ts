@@ -140,6 +140,24 @@ describe('grid', () => {
     expect(text).toMatch(/images only A got right, \d+ only B: exact McNemar .*, p = /);
   });
 
+  it('the report gives every cell its count, interval and tie mark, as the grid did', () => {
+    const db = flags[flags.length - 1];
+    const [head, ...lines] = cli('report', '--db', db, '--format', 'csv').stdout.trim().split('\n');
+    const columns = head.split(',');
+    for (const row of rows) {
+      const fields = (lines.find((l) => l.endsWith(row.key)) as string).split(',');
+      // These come before the quoted condition column (which holds commas).
+      const at = (name: string) => fields[columns.indexOf(name)];
+      expect([Number(at('correct')), Number(at('total')), Number(at('interval_low')), Number(at('interval_high'))]).toEqual([row.correct, row.total, ...row.interval]);
+    }
+    const md = cli('report', '--db', db, '--format', 'md').stdout;
+    const table = md.split('\n').filter((l) => l.startsWith('| googlenet |')).join('\n');
+    expect(table.match(/≈/g)?.length).toBe(grid.tiedWithBest);
+    expect(md).toContain(`≈ ${String(grid.tiedWithBest)} of 9 cells tied with the best`);
+    const html = cli('report', '--db', db, '--format', 'html').stdout;
+    expect(html).toMatch(/<figure><svg[^>]*aria-label="share of the variance between cells \(η²\)"/);
+  });
+
   it("evolve's pick says whether it is tied with the best candidate trained", () => {
     const run = json('evolve', ...flags, '--model', 'googlenet', '--fidelity', 'full', '--population', '4', '--generations', '2', '--ga-seed', '3');
     const best = run.best as { accuracy: number; correct: number; total: number; interval: [number, number]; tiedWithBest: boolean; pValue: number | null };
