@@ -108,6 +108,21 @@ test('grid --repeats 3: each cell three trials on one split, the first the trial
   expect(text).toMatch(/exact McNemar against the best, pooled over seeds/);
 });
 
+test('compare of two configurations with the same seeds pools their discordant images over the seeds, as the grid did', () => {
+  const grid = json('grid', ...flags, ...GRID, '--repeats', '3');
+  const rows = grid.rows as Array<Row & { pValue: number | null }>;
+  const best = grid.best as Row;
+  const other = rows.find((r) => r.optimizer === best.optimizer && r.activation !== best.activation) as Row & { pValue: number };
+  const out = json('compare', `${best.activation}+${best.optimizer}`, `${other.activation}+${other.optimizer}`, '--db', db) as {
+    a: { repeats: number; keys: string[]; correct: number }; b: { correct: number }; onlyA: number; onlyB: number; pValue: number; test: string;
+  };
+  expect(out.test).toBe('exact McNemar, pooled over seeds');
+  expect(out.a.repeats).toBe(3);
+  expect(out.a.keys).toEqual(best.repeatKeys);
+  expect(out.onlyA - out.onlyB).toBe(out.a.correct - out.b.correct);
+  expect(out.pValue).toBe(other.pValue);
+});
+
 test('train --repeats reports the mean over seeds and each repeat; halving refuses repeats in one line', () => {
   const out = json('train', ...flags, ...TRAIN, '--repeats', '3');
   const trials = out.trials as Array<{ accuracy: number; seed: number; cached: boolean }>;

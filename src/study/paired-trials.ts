@@ -15,6 +15,11 @@ export function splitSeedOf(settings: Record<string, unknown>): unknown {
   return settings.splitSeed ?? settings.seed;
 }
 
+/** Which images a trial was scored on: its data set and split (equal for two trials scored on the same images). */
+export function imagesScoredBy(trial: Pick<TrialRecord, 'fingerprint' | 'settings'>): string {
+  return `${trial.fingerprint} ${splitOf(trial)}`;
+}
+
 /** What fixes which images a trial was scored on, besides the data set. */
 function splitOf(trial: Pick<TrialRecord, 'settings'>): string {
   const { folds, validationFraction } = trial.settings;
