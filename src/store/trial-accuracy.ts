@@ -20,12 +20,12 @@ export function accuracyEvidence(trial: Pick<TrialRecord, 'result'>): AccuracyEv
   return { correct, total, interval: wilsonInterval(correct, total) };
 }
 
-/** "88.1% [82.4, 92.1]": an accuracy (0–1) in percent with its interval. */
+/** "88.1% [82.3, 92.2]": an accuracy (0–1) in percent with its interval. */
 export function formatAccuracy(accuracy: number, interval: readonly [number, number] | null, digits = 1): string {
   return `${(accuracy * 100).toFixed(digits)}%${interval ? ` ${formatInterval(interval, digits)}` : ''}`;
 }
 
-/** "[82.4, 92.1]" (percent), or "none" for no interval (one seed). */
+/** "[82.3, 92.2]" (percent), or "none" for no interval (one seed). */
 export function formatInterval(interval: readonly [number, number] | null, digits = 1): string {
   return interval ? `[${(interval[0] * 100).toFixed(digits)}, ${(interval[1] * 100).toFixed(digits)}]` : 'none';
 }

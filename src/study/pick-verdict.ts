@@ -68,7 +68,7 @@ export function pickAgainstCandidates(pick: TrialRecord, trials: readonly TrialR
 const configuration = (genes: Record<string, string>) => `${genes.activation} + ${genes.optimizer}`;
 
 /**
- * "GA's pick relu + rmsprop 88.1% [82.4, 92.1], tied with the grid's best leaky-relu + rmsprop
+ * "GA's pick relu + rmsprop 88.1% [82.3, 92.2], tied with the grid's best leaky-relu + rmsprop
  * 89.3% (8 images only the best got right, 6 only the pick: p = 0.79)".
  */
 export function describePick(who: string, pick: { genes: Record<string, string>; accuracy: number; interval: [number, number] }, verdict: PickVerdict, bestName: string): string {
