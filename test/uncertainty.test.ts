@@ -102,7 +102,7 @@ describe('grid', () => {
     for (const far of ['relu+sgdm', 'leaky-relu+sgdm', 'clipped-relu+sgdm']) expect(tied).not.toContain(far);
     // One image apart: no test calls these different.
     expect(tied).toContain('relu+rmsprop');
-    expect(grid.tiedWithBest).toBe(tied.length);
+    expect(grid.tiedCells).toBe(tied.length);
     for (const row of rows.filter((r) => r.tied === false)) expect(row.pValue as number).toBeLessThan(0.05);
   });
 
@@ -118,8 +118,8 @@ describe('grid', () => {
   it('prints intervals, the tie marks and the importance line', () => {
     const text = cli('grid', ...flags, '--models', 'googlenet').stdout;
     expect(text).toMatch(/90\.0% \[\d+\.\d, \d+\.\d\] ≈/);
-    expect(text.match(/≈/g)?.length).toBe((grid.tiedWithBest as number) + 1);
-    expect(text).toMatch(new RegExp(`≈ ${String(grid.tiedWithBest)} of 9 cells tied with the best`));
+    expect(text.match(/≈/g)?.length).toBe((grid.tiedCells as number) + 1);
+    expect(text).toMatch(new RegExp(`≈ ${String(grid.tiedCells)} of 9 cells tied with the best`));
     expect(text).toMatch(/importance: the optimizer explains \d+% of the variance between cells, p [<=]/);
   });
 
@@ -152,8 +152,8 @@ describe('grid', () => {
     }
     const md = cli('report', '--db', db, '--format', 'md').stdout;
     const table = md.split('\n').filter((l) => l.startsWith('| googlenet |')).join('\n');
-    expect(table.match(/≈/g)?.length).toBe(grid.tiedWithBest);
-    expect(md).toContain(`≈ ${String(grid.tiedWithBest)} of 9 cells tied with the best`);
+    expect(table.match(/≈/g)?.length).toBe(grid.tiedCells);
+    expect(md).toContain(`≈ ${String(grid.tiedCells)} of 9 cells tied with the best`);
     const html = cli('report', '--db', db, '--format', 'html').stdout;
     expect(html).toMatch(/<figure><svg[^>]*aria-label="share of the variance between cells \(η²\)"/);
   });

@@ -118,7 +118,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         trainings: rows.filter((r) => !r.cached && r.failed === undefined).length,
         failed: failed.length,
         checkpoint: bestCheckpoint ?? null,
-        tiedWithBest: tiedCount,
+        tiedCells: tiedCount,
         importance: importance.ok ? importance.importance : null,
         ...(importance.ok ? {} : { importanceNote: importance.reason }),
       });
