@@ -233,7 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       fidelity: options.halving ? 'halving' : 'full',
       epochsTrained: ga.epochsTrained + grid.reduce((sum, r) => sum + r.epochsTrained, 0),
       gaEpochsTrained: ga.epochsTrained,
-      fullGridEpochs: cells * options.epochs,
+      fullGridEpochs: cells * options.epochs * (options.repeats ?? 1),
       // Ties count: two cells with the same accuracy are equally good picks.
       pickMatchesGrid: Math.abs(ga.best.fitness - bestAccuracy) < 1e-12,
       chance: 1 / packed.header.classes.length,

@@ -11,7 +11,7 @@ export interface RepeatSummary extends AccuracyEvidence {
   accuracy: number;
   /** Sample standard deviation of the repeats' accuracies (0 for one). */
   sd: number;
-  /** 95% t interval of the mean over seeds; null for one repeat. */
+  /** 95% t interval of the mean over seeds, cut to [0, 1]; null for one repeat. */
   seedInterval: [number, number] | null;
 }
 
@@ -29,5 +29,7 @@ export function summariseRepeats(trials: ReadonlyArray<Pick<TrialRecord, 'fitnes
     correct += counts.correct;
     total += counts.total;
   }
-  return { repeats: trials.length, accuracy: mean, sd, seedInterval: interval, correct, total, interval: wilsonInterval(correct, total) };
+  // An accuracy lies in [0, 1]: a t interval of two or three seeds can reach past either end, and is cut there.
+  const seedInterval: [number, number] | null = interval && [Math.max(0, interval[0]), Math.min(1, interval[1])];
+  return { repeats: trials.length, accuracy: mean, sd, seedInterval, correct, total, interval: wilsonInterval(correct, total) };
 }

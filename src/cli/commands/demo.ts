@@ -16,7 +16,7 @@ import { printJson, printTable } from '../output';
 import { native } from '../../binding/native';
 import { slotPlacements } from '../../study/parallel';
 import { describeImportance, describeTies } from '../../study/grid-evidence';
-import { formatAccuracy } from '../../store/trial-accuracy';
+import { formatAccuracy, formatInterval } from '../../store/trial-accuracy';
 
 interface DemoArguments extends GlobalArguments, FidelityArguments {
   out: string;
@@ -120,7 +120,8 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     }
     const cell = (optimizer: string, activation: string) => {
       const row = result.grid.find((r) => r.optimizer === optimizer && r.activation === activation);
-      return row ? `${formatAccuracy(row.accuracy, row.interval ?? null)}${row.diverged ? '*' : ''}${row.tied ? ' ≈' : ''}` : '';
+      const seeds = row?.repeats ? `, sd ${((row.sd ?? 0) * 100).toFixed(1)}, seeds ${formatInterval(row.seedInterval ?? null)}` : '';
+      return row ? `${formatAccuracy(row.accuracy, row.interval ?? null)}${seeds}${row.diverged ? '*' : ''}${row.tied ? ' ≈' : ''}` : '';
     };
     process.stdout.write(`\nSynthetic set: ${result.dataset.images} images, ${result.dataset.classes.length} classes (chance ${(result.chance * 100).toFixed(1)}%). Validation accuracy (%), ${args.model}, ${args.epochs} epochs:\n\n`);
     printTable(
@@ -132,7 +133,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     const best = result.gridBest;
     const worst = result.grid.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
     process.stdout.write(
-      `\n${describeTies(result.gridTied, result.grid.length, result.grid.some((r) => r.tied === null))}\n` +
+      `\n${describeTies(result.gridTied, result.grid.length, result.grid.some((r) => r.tied === null), args.repeats > 1)}\n` +
         `importance:   ${describeImportance(result.importance)}\n` +
         `\ngrid's best:  ${best.activation} + ${best.optimizer} (${formatAccuracy(best.accuracy, best.interval ?? null)}; worst ${(worst.accuracy * 100).toFixed(1)}%)\n` +
         `${result.pick.line}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
