@@ -12,20 +12,25 @@ import path from 'path';
 
 import Database from 'better-sqlite3';
 
-import { writeSyntheticDataset } from '../src/data/synthetic';
 import { tInterval } from '../src/statistics/t-interval';
-import { BIN } from './helpers/cli';
 
 const STAND_IN = path.resolve(__dirname, 'helpers/stand-in-addon.js');
+const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
+
+/** The synthetic set written by `fer-ga synth` (in a child: the test compiles none of the drawing code). */
+function synth(out: string, subjects: number): void {
+  const result = spawnSync(process.execPath, [BIN, 'synth', '--out', out, '--subjects', String(subjects), '--per-class', '1', '--seed', '6'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`fer-ga synth exited ${result.status}: ${result.stderr}`);
+}
 
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 let flags: string[];
 let db: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-repeats-'));
-  await writeSyntheticDataset(path.join(tmp, 'faces'), { subjects: 24, imagesPerClass: 1, seed: 6 });
+  synth(path.join(tmp, 'faces'), 24);
   const script = path.join(tmp, 'script.json');
   const cells = { 'relu+rmsprop': 0.88, 'leaky-relu+rmsprop': 0.9, 'relu+sgdm': 0.4, 'leaky-relu+sgdm': 0.42 };
   fs.writeFileSync(script, JSON.stringify({ cells: Object.fromEntries(Object.entries(cells).map(([cell, final]) => [cell, { final, seedJitter: 0.05 }])) }));

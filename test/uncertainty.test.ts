@@ -12,12 +12,17 @@ import path from 'path';
 
 import Database from 'better-sqlite3';
 
-import { writeSyntheticDataset } from '../src/data/synthetic';
 import { exactMcNemar } from '../src/statistics/mcnemar';
 import { wilsonInterval } from '../src/statistics/wilson';
-import { BIN } from './helpers/cli';
 
 const STAND_IN = path.resolve(__dirname, 'helpers/stand-in-addon.js');
+const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
+
+/** The synthetic set written by `fer-ga synth` (in a child: the test compiles none of the drawing code). */
+function synth(out: string, subjects: number): void {
+  const result = spawnSync(process.execPath, [BIN, 'synth', '--out', out, '--subjects', String(subjects), '--per-class', '1', '--seed', '6'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`fer-ga synth exited ${result.status}: ${result.stderr}`);
+}
 
 /** Final accuracies: rmsprop and adam close to each other, sgdm far below. */
 const CELLS: Record<string, number> = {
@@ -36,10 +41,10 @@ let tmp: string;
 let env: NodeJS.ProcessEnv;
 let flags: string[];
 
-beforeAll(async () => {
+beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-uncertainty-'));
   // 24 subjects × 7 classes: a 20% hold-out of 35 images.
-  await writeSyntheticDataset(path.join(tmp, 'faces'), { subjects: 24, imagesPerClass: 1, seed: 6 });
+  synth(path.join(tmp, 'faces'), 24);
   const script = path.join(tmp, 'script.json');
   fs.writeFileSync(script, JSON.stringify({ cells: Object.fromEntries(Object.entries(CELLS).map(([cell, final]) => [cell, { final }])) }));
   env = { ...process.env, FER_GA_ADDON: STAND_IN, FER_GA_STAND_IN: script };
