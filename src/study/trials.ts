@@ -257,7 +257,11 @@ export async function runRepeats(
   repeats: number,
 ): Promise<TrialOutcome[]> {
   const outcomes: TrialOutcome[] = [];
-  for (let r = 0; r < repeats; r++) outcomes.push(await runTrial(store, packed, repeatSettings(settings, r), placement, control));
+  for (let r = 0; r < repeats; r++) {
+    // One checkpoint path (not one per key) is repeat 0's: a later repeat would overwrite it with another network.
+    const own = r > 0 && typeof control.checkpoint === 'string' ? { ...control, checkpoint: undefined } : control;
+    outcomes.push(await runTrial(store, packed, repeatSettings(settings, r), placement, own));
+  }
   return outcomes;
 }
 
