@@ -136,7 +136,8 @@ export function collectReport(store: Store, options: { run?: number; title?: str
     runs: reportRuns,
     // In the store's order, oldest first: where two trials fill one cell, the newest is shown.
     // Stopped trials fill the cells no full-length trial fills, marked as stopped.
-    tables: tablesOf([...reportTrials, ...stopped], new Map([...trials, ...stoppedRungs].map((t) => [t.key, t]))),
+    // A key with a full-length trial is judged by it, whatever rung of it a run stopped at.
+    tables: tablesOf([...reportTrials, ...stopped], new Map([...stoppedRungs, ...trials].map((t) => [t.key, t]))),
     trials: reportTrials,
     stopped,
     failed: store.failedTrials(),
