@@ -6,7 +6,9 @@
 // 1. The demo's study (its network, size, epochs, batch, learning rate, population and
 //    generations): the cell `evolve --fidelity halving` picks, scored by its full-length
 //    accuracy from the exhaustive grid (`grid`, which trains every cell to the end), against
-//    the grid's best; and the share of the grid's epochs the GA trained.
+//    the grid's best; whether the pick is in the grid's tie set (not significantly worse than
+//    its best: exact McNemar, Holm-corrected; a hit), the hit rate and the mean gap; and the
+//    share of the grid's epochs the GA trained.
 // 2. The extra genes (activation, optimizer, learning rate, batch size: 144 combinations)
 //    at a smaller size: the GA with halving against random search (src/ga/random-search.ts)
 //    given the epochs the GA trained; each pick scored by its full-length accuracy (`train`).
@@ -129,14 +131,17 @@ function benchCells() {
       pick: `${ga.pick.activation} + ${ga.pick.optimizer}`,
       pickFullLength: picked.accuracy,
       gap: (best.accuracy - picked.accuracy) * 100,
+      // A pick tied with the grid's best is as good as it, as far as the validation images can tell.
+      hit: picked.tied === true,
+      pValue: picked.pValue,
       epochsTrained: ga.epochsTrained,
       share: ga.epochsTrained / fullEpochs,
       seconds: (Date.now() - started) / 1000,
     };
-    say(`cells, seed ${seed}: grid best ${row.gridBestCell} ${pct(row.gridBest)}%, pick ${row.pick} ${pct(row.pickFullLength)}% (gap ${row.gap.toFixed(2)} points), ${row.epochsTrained}/${fullEpochs} epochs`);
+    say(`cells, seed ${seed}: grid best ${row.gridBestCell} ${pct(row.gridBest)}%, pick ${row.pick} ${pct(row.pickFullLength)}% (gap ${row.gap.toFixed(2)} points, ${row.hit ? 'tied with the best' : 'not tied'}), ${row.epochsTrained}/${fullEpochs} epochs`);
     rows.push(row);
   }
-  return { settings: cells, fullEpochs, rows, meanGap: mean(rows.map((r) => r.gap)), meanShare: mean(rows.map((r) => r.share)) };
+  return { settings: cells, fullEpochs, rows, hitRate: mean(rows.map((r) => (r.hit ? 1 : 0))), meanGap: mean(rows.map((r) => r.gap)), meanShare: mean(rows.map((r) => r.share)) };
 }
 
 async function benchExtra() {
@@ -173,9 +178,9 @@ async function benchExtra() {
 function printCells(c) {
   process.stdout.write(
     `\n${c.settings.model}, ${c.settings.size} px, ${c.settings.epochs} epochs, batch ${c.settings.batchSize}, lr ${c.settings.lr} (${c.settings.schedule}); GA ${c.settings.population} × ${c.settings.generations}, --fidelity halving --min-epochs ${minEpochsFor(c.settings.epochs)} --eta ${eta}\n\n` +
-      '| seed | grid best (full length) | GA pick | pick, full length | gap (points) | GA epochs / grid epochs |\n|---:|---|---|---:|---:|---:|\n' +
-      c.rows.map((r) => `| ${r.seed} | ${r.gridBestCell} ${pct(r.gridBest)} | ${r.pick} | ${pct(r.pickFullLength)} | ${r.gap.toFixed(2)} | ${r.epochsTrained} / ${c.fullEpochs} (${(r.share * 100).toFixed(0)}%) |`).join('\n') +
-      `\n| mean | | | | ${c.meanGap.toFixed(2)} | ${(c.meanShare * 100).toFixed(0)}% |\n`,
+      '| seed | grid best (full length) | GA pick | pick, full length | gap (points) | in the tie set (p) | GA epochs / grid epochs |\n|---:|---|---|---:|---:|---|---:|\n' +
+      c.rows.map((r) => `| ${r.seed} | ${r.gridBestCell} ${pct(r.gridBest)} | ${r.pick} | ${pct(r.pickFullLength)} | ${r.gap.toFixed(2)} | ${r.hit ? 'yes' : 'no'}${r.pValue === null ? ' (the best)' : ` (${r.pValue.toFixed(3)})`} | ${r.epochsTrained} / ${c.fullEpochs} (${(r.share * 100).toFixed(0)}%) |`).join('\n') +
+      `\n| mean | | | | ${c.meanGap.toFixed(2)} | hit rate ${(c.hitRate * 100).toFixed(0)}% | ${(c.meanShare * 100).toFixed(0)}% |\n`,
   );
 }
 

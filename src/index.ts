@@ -75,6 +75,15 @@ export { runDemo, DEMO_DEFAULTS } from './study/demo';
 export { loadWeights, readWeights, readSafetensors, writeSafetensors, weightsHash } from './weights/weights';
 export type { LoadedWeights } from './weights/weights';
 export type { DemoOptions, DemoResult } from './study/demo';
+export { wilsonInterval } from './statistics/wilson';
+export { exactMcNemar } from './statistics/mcnemar';
+export type { PairedTest } from './statistics/mcnemar';
+export { holmAdjust } from './statistics/holm';
+export { tInterval } from './statistics/t-interval';
+export type { SampleSummary } from './statistics/t-interval';
+export { factorialAnova } from './statistics/anova';
+export type { AnovaOutcome, AnovaTable, AnovaTerm, Observation } from './statistics/anova';
+export { pairTrials, pairRepeats } from './study/paired-trials';
 
 /** Opens (creating and migrating when needed) the SQLite results file. */
 export function openStore(file = 'fer-ga.db'): Store {

@@ -109,7 +109,7 @@ test("resume takes the run's own command line, every setting it saves included, 
   const own = [
     ...EVOLVE, '--db', 'flags.db', '--generations', '1', '--population', '4', '--genes', 'activation',
     '--lr-schedule', 'cosine', '--lr', '0.002', '--weight-decay', '0.001', '--no-augment', '--first-kernel', '3', '--validation', '0.3',
-    '--optimizer', 'rmsprop', '--activation', 'elu', '--seed', '5', '--ga-seed', '2', '--operators', 'paper', '--eta', '3', '--json',
+    '--optimizer', 'rmsprop', '--activation', 'elu', '--seed', '5', '--split-seed', '8', '--ga-seed', '2', '--operators', 'paper', '--eta', '3', '--json',
   ];
   const first = run(study, ...own);
   expect(failure(first.stderr)).toBe('');
@@ -119,7 +119,7 @@ test("resume takes the run's own command line, every setting it saves included, 
   // --optimizer reached every candidate (--genes searches the activation only).
   expect(settingsOfTrials(path.join(study, 'flags.db'), 'optimizer')).toEqual(['rmsprop']);
   expect(settingsOfTrials(path.join(study, 'flags.db'), 'learningRateSchedule')).toEqual(['cosine']);
-  for (const [flag, value, held] of [['--lr-schedule', 'constant', 'cosine'], ['--optimizer', 'adam', 'rmsprop'], ['--activation', 'relu', 'elu']]) {
+  for (const [flag, value, held] of [['--lr-schedule', 'constant', 'cosine'], ['--optimizer', 'adam', 'rmsprop'], ['--activation', 'relu', 'elu'], ['--split-seed', '9', '8']]) {
     const changed = run(study, 'evolve', '--resume', '1', '--db', 'flags.db', flag, value);
     expect(changed.code).toBe(2);
     expect(failure(changed.stderr)).toBe(`fer-ga: --resume 1 continues the run with its own settings: ${flag} ${value} differs from the run's ${held} (drop it, or start a new run)`);

@@ -16,7 +16,7 @@ import { QueueTrainer } from '../src/queue/queue-trainer';
 import { stateTag } from '../src/queue/state-blobs';
 import { trialJobId, validateTrialJob, type TrialJobResult } from '../src/queue/trial-job';
 import { keyOfTrial } from '../src/study/trial-key';
-import { describeTrial, TRIAL_DEFAULTS, type TrialSettings } from '../src/study/trials';
+import { describeTrial, splitsFor, TRIAL_DEFAULTS, validationLabels, type TrialSettings } from '../src/study/trials';
 import { smallSet, type SmallSet } from './helpers/cli';
 import { startRedis, type RedisServer } from './helpers/redis';
 
@@ -104,6 +104,14 @@ async function asked(seed: number, how?: (result: TrialJobResult) => Promise<voi
 
 const foldsOf = (result: TrialJobResult) => (result.trial.result as { folds: Fold[] }).folds;
 
+/** The true classes of the validation images of the trial `result` answers, as the coordinator's split gives them. */
+const labelsOf = (result: TrialJobResult) => validationLabels(packed, splitsFor(packed, result.trial.settings as unknown as TrialSettings)[0]);
+
+/** Gives fold 1 per-image predictions (base64, as stored), made by `predict` from the true classes. */
+function withPredictions(result: TrialJobResult, predict: (labels: Uint8Array) => Uint8Array, labels = labelsOf(result)): void {
+  Object.assign(foldsOf(result)[0], { predictions: Buffer.from(predict(labels)).toString('base64'), labels: Buffer.from(labels).toString('base64') });
+}
+
 test('the genuine result is stored, a diverged fold may hold fewer epochs', async () => {
   expect((await asked(1)).fitness).toBe(0.5);
   const diverged = await asked(2, (result) => {
@@ -113,6 +121,9 @@ test('the genuine result is stored, a diverged fold may hold fewer epochs', asyn
   expect(diverged.diverged).toBe(true);
   const rung = await asked(3, undefined, { untilEpoch: 1 });
   expect(rung.fitness).toBe(0.5);
+  // Per-image predictions of the split's validation images are kept as they came.
+  const predicted = await asked(5, (result) => withPredictions(result, (labels) => labels.slice()));
+  expect((predicted.result as { folds: Array<{ predictions: string }> }).folds[0].predictions).toBe(Buffer.from(validationLabels(packed, splitsFor(packed, settingsFor(5))[0])).toString('base64'));
 });
 
 test.each<[string, (result: TrialJobResult) => void, RegExp]>([
@@ -124,6 +135,9 @@ test.each<[string, (result: TrialJobResult) => void, RegExp]>([
   ['history length', (r) => void foldsOf(r)[0].history.pop(), /returned fold 1 holds 1 epochs of history for 2 asked \(and did not diverge\)$/],
   ['a longer history', (r) => void foldsOf(r)[0].history.push({ epoch: 3 }), /returned fold 1 holds 3 epochs of history for 2 asked$/],
   ['fitness', (r) => void (r.trial.fitness = 0.9), /returned fitness 0\.9, but its folds' mean final accuracy is 0\.5$/],
+  ['predictions of fewer images', (r) => withPredictions(r, (labels) => labels.slice(1), labelsOf(r).slice(1)), /returned fold 1 holds \d+ predictions for \d+ validation images$/],
+  ['labels that are not the images\' classes', (r) => withPredictions(r, (labels) => labels, labelsOf(r).map((l) => (l + 1) % 7)), /returned fold 1's labels are not the validation images' classes$/],
+  ['a class the data set does not have', (r) => withPredictions(r, (labels) => labels.map(() => 7)), /returned fold 1 predicts a class the data set does not have$/],
 ])('refused in one line: %s', async (_what, how, message) => {
   // A trial of its own for each case: a job's id is its key.
   const refusal = asked(10 + spoil.size, how);

@@ -122,7 +122,8 @@ function markdownTables(md: string): MarkdownTable[] {
       const row = lines.find((l) => l.startsWith('| googlenet | adam |'));
       if (!head || !row) throw new Error(`no paper table in:\n${section}`);
       const columns = head.split('|').slice(3, -1).map((c) => c.trim());
-      const values = row.split('|').slice(3, -1).map((c) => c.trim());
+      // A cell's accuracy, without its interval and tie mark.
+      const values = row.split('|').slice(3, -1).map((c) => c.trim().split(' ')[0]);
       const best = /^Best: .*, (\d+\.\d\d)%\./m.exec(section)?.[1];
       if (!best) throw new Error(`no Best line in:\n${section}`);
       return { heading: lines[0], cells: Object.fromEntries(columns.map((c, i) => [c, values[i]])), best, text: section };

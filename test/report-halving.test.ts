@@ -62,7 +62,8 @@ test('markdown: stopped cells read "(k/4 ep)" with a note, and the run lists its
     const cell = `${(row.accuracy * 100).toFixed(2)}${mark}`;
     // Columns relu, elu; rows by optimizer.
     const line = stdout.split('\n').find((l) => l.startsWith(`| googlenet | ${row.optimizer} |`)) as string;
-    expect(line.split('|').map((c) => c.trim())[row.activation === 'relu' ? 3 : 4]).toBe(cell);
+    // The accuracy, its interval, how far it got, and ≈ where tied with the best.
+    expect(line.split('|').map((c) => c.trim())[row.activation === 'relu' ? 3 : 4].replace(/ \[\d+\.\d, \d+\.\d\]/, '').replace(/ ≈$/, '')).toBe(cell);
     expect(stdout).toContain(`| ${cellName(row)} | ${(row.accuracy * 100).toFixed(2)} | ${row.epochs}/4 | ${[1, 2, 4].indexOf(row.epochs) + 1}/3 | ${row.epochs < 4 ? `stopped at ${row.epochs}/4` : ''} |`);
   }
   expect(stdout).toMatch(/^## Grid run 1: .* \(done\)$/m);
@@ -108,7 +109,7 @@ test('csv: stopped trials follow the full ones, with the epoch they stopped at',
 function trial(activation: string, accuracy: number, stoppedAt: number | null): ReportTrial {
   return {
     key: `${activation}-${stoppedAt}`, dataset: 'd', fingerprint: 'f', model: 'googlenet', activation, optimizer: 'adam', genes: {}, accuracy, diverged: false,
-    seconds: 1, device: 'cpu', libtorch: '2.5.1', classes: [], curve: [], confusion: [], settings: { epochs: 4, seed: 1 }, stoppedAt,
+    correct: 0, total: 0, interval: [0, 1], tied: null, pValue: null, seconds: 1, device: 'cpu', libtorch: '2.5.1', classes: [], curve: [], confusion: [], settings: { epochs: 4, seed: 1 }, stoppedAt,
   };
 }
 

@@ -35,7 +35,8 @@ describe('fer-ga report', () => {
     expect(stdout).toMatch(/^## folder:.*faces: accuracy \(%\) — 16 px grey, no face detection, 2 epochs, batch 8/m);
     // The grid's columns and the GA's (relu, leaky-relu, clipped-relu) in the paper's order.
     expect(stdout).toMatch(/\| network \| optimizer \| relu \| (leaky-relu \| )?(clipped-relu \| )?elu \|/);
-    expect(stdout).toMatch(/^\| googlenet \| sgdm \| \d+\.\d\d\*? \|.*\| \d+\.\d\d\*? \|$/m);
+    // Each cell: accuracy, its 95% interval, and ≈ where tied with the best.
+    expect(stdout).toMatch(/^\| googlenet \| sgdm \| \d+\.\d\d\*? \[\d+\.\d, \d+\.\d\]( ≈)? \|.*\| \d+\.\d\d\*? \[\d+\.\d, \d+\.\d\]( ≈)? \|$/m);
     expect(stdout).toMatch(/## GA run 2: .* \(done\)/);
     expect(stdout).toMatch(/\| 2 \| \d+\.\d\d \| \d+\.\d\d \|/);
     expect(stdout).toContain('Confusion matrix of the best');

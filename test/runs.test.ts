@@ -25,7 +25,7 @@ interface Listed {
   dataset: string;
   model: string | null;
   state: string;
-  best: { accuracy: number; genes: Record<string, string>; key: string | null } | null;
+  best: { accuracy: number; correct?: number; total?: number; interval?: [number, number]; genes: Record<string, string>; key: string | null } | null;
   started: string;
   trials: number;
   trained: number | null;
@@ -54,11 +54,13 @@ describe('fer-ga runs', () => {
     const trial = JSON.parse(run('train', ...data, '--activation', 'elu', '--optimizer', 'adam', '--json').stdout) as { key: string };
     const grid = run('grid', ...data, '--models', 'resnet50', '--optimizers', 'adam', '--activations', 'elu,relu', '--json');
     expect(grid.code).toBe(0);
-    const table = JSON.parse(grid.stdout) as { best: { key: string; accuracy: number; activation: string } };
+    const table = JSON.parse(grid.stdout) as { best: { key: string; accuracy: number; activation: string; correct: number; total: number; interval: [number, number] } };
 
     const [listing] = listed();
     expect(listing).toMatchObject({ run: 1, kind: 'grid', dataset: `folder:${path.join(tmp, 'faces')}`, model: 'resnet50', state: 'done', trials: 2, trained: 1, cached: 1 });
-    expect(listing.best).toEqual({ accuracy: table.best.accuracy, genes: { model: 'resnet50', activation: table.best.activation, optimizer: 'adam' }, key: table.best.key });
+    // The best's correct count and Wilson interval, as the grid gave them.
+    const { correct, total, interval } = table.best;
+    expect(listing.best).toEqual({ accuracy: table.best.accuracy, correct, total, interval, genes: { model: 'resnet50', activation: table.best.activation, optimizer: 'adam' }, key: table.best.key });
     expect(Date.parse(listing.started)).toBeGreaterThan(Date.now() - 600000);
     expect(trial.key).toHaveLength(64);
   });
@@ -70,6 +72,7 @@ describe('fer-ga runs', () => {
     const listing = listed().find((r) => r.run === result.run) as Listed;
     expect(listing).toMatchObject({ kind: 'evolve', model: 'resnet50', state: 'done', trials: result.distinct, trained: result.trainings, cached: result.distinct - result.trainings });
     expect(listing.best?.accuracy).toBe(result.best.accuracy);
+    expect(listing.best?.interval).toEqual((result.best as { interval?: [number, number] }).interval);
     expect(Object.keys(listing.best?.genes ?? {}).sort()).toEqual(['learningRate', 'optimizer']);
   });
 
@@ -101,7 +104,7 @@ describe('fer-ga runs', () => {
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^run\s+kind\s+dataset\s+model\s+state\s+accuracy\s+best genes\s+trials\s+trained\s+cached\s+started \(UTC\)$/);
-    expect(lines[2]).toMatch(/^\s*1\s+grid\s+folder:\S+\s+resnet50\s+done\s+\d+\.\d\d%\s+model resnet50, activation \S+, optimizer adam\s+2\s+1\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(lines[2]).toMatch(/^\s*1\s+grid\s+folder:\S+\s+resnet50\s+done\s+\d+\.\d\d% \[\d+\.\d\d, \d+\.\d\d\]\s+model resnet50, activation \S+, optimizer adam\s+2\s+1\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
     expect(lines[3]).toMatch(/^\s*2\s+evolve\s/);
     expect(lines).toHaveLength(4);
 

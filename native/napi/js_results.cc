@@ -100,6 +100,7 @@ Napi::Object toJs(Napi::Env env, const TrainResult& result, const TrainConfig& c
     confusion.Set(static_cast<uint32_t>(row), cells);
   }
   o.Set("confusion", confusion);
+  o.Set("predictions", Napi::Buffer<uint8_t>::Copy(env, result.predictions.data(), result.predictions.size()));
   o.Set("seconds", result.seconds);
   o.Set("imagesPerSecond", result.imagesPerSecond);
   o.Set("device", result.device);

@@ -56,7 +56,8 @@ torch::Tensor placeImages(const torch::Tensor& images, const torch::Device& devi
 
 struct Evaluation {
   double loss = 0, accuracy = 0;
-  torch::Tensor confusion;  // int64 classes×classes on the CPU
+  torch::Tensor confusion;    // int64 classes×classes on the CPU
+  torch::Tensor predictions;  // uint8, one per validation image, on the CPU
 };
 
 class Trial {
@@ -140,6 +141,10 @@ class Trial {
     const torch::Tensor confusion =
         last.confusion.defined() ? last.confusion : torch::zeros({classes, classes}, torch::kLong);
     result.confusion = toVector(confusion.flatten());
+    if (last.predictions.defined()) {
+      const uint8_t* first = last.predictions.data_ptr<uint8_t>();
+      result.predictions.assign(first, first + last.predictions.numel());
+    }
     result.imagesPerSecond = imagesTrained / std::max(trainingSeconds, 1e-9);
     // A cancel (or a progress handler that threw) seen during the last epoch's report leaves no files behind.
     if (cancelled_.load()) throw TrainingCancelled();
@@ -299,6 +304,7 @@ class Trial {
     torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
     torch::Tensor pairs = torch::zeros({classes * classes}, torch::TensorOptions().dtype(torch::kLong).device(device_));
     const int64_t batch = std::max<int64_t>(config_.batchSize, 64);
+    std::vector<torch::Tensor> predicted;
     for (int64_t from = 0; from < count; from += batch) {
       if (cancelled_.load()) throw TrainingCancelled();
       const torch::Tensor slice = indices.slice(0, from, std::min(count, from + batch));
@@ -312,10 +318,17 @@ class Trial {
       lossSum += torch::nn::functional::cross_entropy(
                      logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                      .to(torch::kDouble);
-      pairs += torch::bincount(y * classes + logits.argmax(1), {}, classes * classes);
+      const torch::Tensor guess = logits.argmax(1);
+      pairs += torch::bincount(y * classes + guess, {}, classes * classes);
+      predicted.push_back(guess);
     }
     Evaluation evaluation;
     evaluation.confusion = pairs.view({classes, classes}).cpu();
+    // One byte an image keeps a trial's record small; a network of more than 256 classes
+    // (never a facial-expression set) records none rather than wrapped classes.
+    evaluation.predictions = predicted.empty() || classes > 256
+                                 ? torch::empty({0}, torch::kUInt8)
+                                 : torch::cat(predicted).to(torch::kCPU, torch::kUInt8).contiguous();
     evaluation.loss = lossSum.item<double>() / static_cast<double>(count);
     evaluation.accuracy = static_cast<double>(evaluation.confusion.diagonal().sum().item<int64_t>()) / count;
     return evaluation;

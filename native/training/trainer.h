@@ -70,6 +70,9 @@ struct TrainResult {
   int64_t bestEpoch = 0;  // 1-based; 0 when no epoch finished
   double bestValidationAccuracy = 0;
   std::vector<int64_t> confusion;  // classes×classes, row = true class, after the last epoch
+  // The predicted class of each validation image after the last epoch, in the order of the
+  // validation indices: what a paired test between two trials on one split compares.
+  std::vector<uint8_t> predictions;
   double seconds = 0;
   double imagesPerSecond = 0;  // training images per second of training (evaluation excluded)
   std::string device;

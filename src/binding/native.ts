@@ -159,6 +159,11 @@ export interface TrainResult {
   finalValidationAccuracy: number;
   /** confusion[trueClass][predictedClass] after the last finished epoch. */
   confusion: number[][];
+  /**
+   * The predicted class of each validation image after the last finished epoch, in the
+   * order of validationIndices (one byte an image; empty above 256 classes or before any epoch).
+   */
+  predictions: Uint8Array;
   seconds: number;
   imagesPerSecond: number;
   device: string;

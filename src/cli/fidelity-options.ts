@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import { checkHalving, DEFAULT_ETA, defaultMinEpochs, FIDELITIES, type FidelityName } from '../fidelity/rungs';
 import type { HalvingSettings } from '../ga/halving';
 import { choiceFlag, integerFlag } from './arguments';
+import { UsageError } from '../util/errors';
 
 export interface FidelityArguments {
   fidelity: FidelityName;
@@ -35,4 +36,9 @@ export function halvingOf(args: FidelityArguments, epochs: number): HalvingSetti
 /** Where rung states are kept: the cache folder's states/. */
 export function statesDirOf(cache: string): string {
   return path.join(path.resolve(cache), 'states');
+}
+
+/** Halving ranks one training per candidate at each rung: seed repeats are for full-length runs. */
+export function refuseRepeatsWithHalving(repeats: number, halving: HalvingSettings | undefined): void {
+  if (repeats > 1 && halving) throw new UsageError(`--repeats ${repeats} needs --fidelity full: halving ranks one training per candidate`);
 }

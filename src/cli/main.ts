@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 
 import { isAbortError, isInterruptedError, isUsageError } from '../util/errors';
+import { compareCommand } from './commands/compare';
 import { demoCommand } from './commands/demo';
 import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(workerCommand)
     .command(queueCommand)
     .command(pruneCommand)
+    .command(compareCommand)
     .demandCommand(1, 'name a command (fer-ga --help lists them)')
     .strict()
     .recommendCommands()

@@ -31,6 +31,10 @@ export interface TrainingArguments extends GlobalArguments, DatasetArguments {
   folds: number;
   validation: number;
   seed: number;
+  /** The split's seed; absent: --seed. */
+  'split-seed'?: number;
+  /** Training seeds per configuration (see study/repeats.ts). */
+  repeats: number;
   device: string;
   threads: number;
   amp: boolean;
@@ -60,6 +64,8 @@ export function withTrainingOptions<T>(yargs: Argv<T>) {
     .option('folds', { requiresArg: true, default: TRIAL_DEFAULTS.folds, describe: 'k-fold cross-validation by subject (1: one hold-out split)', coerce: integerFlag('folds', 1, 100) })
     .option('validation', { requiresArg: true, default: TRIAL_DEFAULTS.validationFraction, describe: 'hold-out fraction of subjects (with --folds 1)', coerce: numberFlag('validation', 0, 1) })
     .option('seed', { requiresArg: true, default: TRIAL_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
+    .option('split-seed', { requiresArg: true, describe: 'seed of the split into training and validation subjects (default: --seed)', coerce: integerFlag('split-seed', 0, 2 ** 32 - 1) })
+    .option('repeats', { requiresArg: true, default: 1, describe: 'training seeds per configuration, on one split (each a trial; fitness is their mean)', coerce: integerFlag('repeats', 1, 100) })
     .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
     .option('threads', { requiresArg: true, default: 1, describe: "libtorch threads a trial trains with on the CPU (part of a CPU trial's key; not shared out by --parallel)", coerce: integerFlag('threads', 1, 1024) })
     .option('amp', { type: 'boolean', default: false, describe: 'bf16 mixed precision (autocast) for forward and loss' })
@@ -144,6 +150,8 @@ export function trialSettings(args: TrainingArguments, choice: { model: ModelNam
     augment: args.augment,
     firstKernel: args['first-kernel'],
     seed: args.seed,
+    // Equal to the training seed it is no setting of its own: the trial keeps the key it had before split seeds.
+    ...(args['split-seed'] !== undefined && args['split-seed'] !== args.seed ? { splitSeed: args['split-seed'] } : {}),
     folds: args.folds,
     validationFraction: args.validation,
     amp: args.amp,

@@ -7,7 +7,7 @@
  */
 import type { PackedDataset } from '../data/cache';
 import type { TrialRecord } from '../store/store';
-import { describeTrial, splitsFor, type TrialSettings } from '../study/trials';
+import { describeTrial, splitsFor, validationLabels, type TrialSettings } from '../study/trials';
 import type { TrialJobResult } from './trial-job';
 import { canonicalJson } from '../util/canonical-json';
 
@@ -48,7 +48,7 @@ function firstDifference(where: string, got: Record<string, unknown>, want: Reco
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Why fold `i` of a returned result is not a training of epochs `fromEpoch + 1` to `untilEpoch`, or undefined. */
-function foldProblem(fold: unknown, i: number, asked: AskedTrial): string | undefined {
+function foldProblem(fold: unknown, i: number, asked: AskedTrial, validation: { labels: Uint8Array; classes: number }): string | undefined {
   const name = `fold ${i + 1}`;
   if (!isObject(fold) || !Array.isArray(fold.history) || typeof fold.diverged !== 'boolean' || typeof fold.finalValidationAccuracy !== 'number') {
     return `${name} is not a fold's result`;
@@ -60,6 +60,21 @@ function foldProblem(fold: unknown, i: number, asked: AskedTrial): string | unde
   const wrongEpoch = fold.history.findIndex((e, n) => !isObject(e) || e.epoch !== n + 1);
   if (wrongEpoch >= 0) return `${name}: history entry ${wrongEpoch + 1} is not epoch ${wrongEpoch + 1}`;
   if (fold.resumedFromEpoch !== asked.fromEpoch) return `${name} continued from epoch ${String(fold.resumedFromEpoch)}, not ${asked.fromEpoch}`;
+  return predictionsProblem(fold, name, validation);
+}
+
+/**
+ * Why a fold's per-image predictions cannot be this split's, or undefined: paired tests
+ * trust them image by image, so their count and the true classes they are scored against
+ * must be the coordinator's own. A fold without them (none recorded) passes.
+ */
+function predictionsProblem(fold: Record<string, unknown>, name: string, validation: { labels: Uint8Array; classes: number }): string | undefined {
+  if (fold.predictions === undefined && fold.labels === undefined) return undefined;
+  if (typeof fold.predictions !== 'string' || typeof fold.labels !== 'string') return `${name}: predictions and labels must both be base64 text`;
+  const predicted = Buffer.from(fold.predictions, 'base64');
+  if (predicted.length !== validation.labels.length) return `${name} holds ${predicted.length} predictions for ${validation.labels.length} validation images`;
+  if (predicted.some((p) => p >= validation.classes)) return `${name} predicts a class the data set does not have`;
+  if (!Buffer.from(fold.labels, 'base64').equals(validation.labels)) return `${name}'s labels are not the validation images' classes`;
   return undefined;
 }
 
@@ -86,10 +101,10 @@ export function checkReturnedTrial(asked: AskedTrial, returned: unknown): TrialR
   const settings = firstDifference('settings', without(trial.settings, PLACEMENT_FIELDS), without(want.settings, [...PLACEMENT_FIELDS, 'weightsFile']));
   if (settings) return `${from} returned ${settings}`;
   const folds = isObject(trial.result) ? trial.result.folds : undefined;
-  const splits = splitsFor(asked.packed, asked.settings).length;
-  if (!Array.isArray(folds) || folds.length !== splits) return `${from} returned ${Array.isArray(folds) ? folds.length : 'no'} folds for ${splits} asked`;
+  const splits = splitsFor(asked.packed, asked.settings);
+  if (!Array.isArray(folds) || folds.length !== splits.length) return `${from} returned ${Array.isArray(folds) ? folds.length : 'no'} folds for ${splits.length} asked`;
   for (const [i, fold] of folds.entries()) {
-    const problem = foldProblem(fold, i, asked);
+    const problem = foldProblem(fold, i, asked, { labels: validationLabels(asked.packed, splits[i]), classes: asked.packed.header.classes.length });
     if (problem) return `${from} returned ${problem}`;
   }
   const results = folds as Array<{ diverged: boolean; finalValidationAccuracy: number }>;

@@ -133,7 +133,7 @@ function hash(value: unknown, field: string): string {
 
 const SETTINGS_FIELDS = [
   'model', 'activation', 'optimizer', 'epochs', 'batchSize', 'learningRate', 'weightDecay', 'augment', 'seed',
-  'firstKernel', 'folds', 'validationFraction', 'amp', 'partialWeights', 'freezeEpochs', 'learningRateSchedule',
+  'firstKernel', 'folds', 'validationFraction', 'amp', 'partialWeights', 'freezeEpochs', 'learningRateSchedule', 'splitSeed',
 ] as const;
 
 /** The job, checked; an `InvalidTrialJob` error naming the first bad field otherwise. */
@@ -165,6 +165,7 @@ export function validateTrialJob(data: unknown): TrialJob {
     amp: boolean(s.amp, 'settings.amp'),
     ...(s.partialWeights !== undefined ? { partialWeights: boolean(s.partialWeights, 'settings.partialWeights') } : {}),
     ...(s.freezeEpochs !== undefined ? { freezeEpochs: integer(s.freezeEpochs, 'settings.freezeEpochs', 0, 100000) } : {}),
+    ...(s.splitSeed !== undefined ? { splitSeed: integer(s.splitSeed, 'settings.splitSeed', 0, 2 ** 32 - 1) } : {}),
     ...(s.learningRateSchedule !== undefined ? { learningRateSchedule: oneOf(s.learningRateSchedule, 'settings.learningRateSchedule', LEARNING_RATE_SCHEDULES) } : {}),
   };
   let rung: TrialJobRung | undefined;

@@ -9,6 +9,7 @@ import { rungSchedule } from '../fidelity/rungs';
 import type { HalvingSettings } from '../ga/halving';
 import type { RungRecord, Store, TrialRecord } from '../store/store';
 import { foldsOf, type StoredEpoch, type StoredFold } from '../store/trial-result';
+import { accuracyEvidence } from '../store/trial-accuracy';
 import type { ReportCandidate, ReportData, ReportRun, ReportTrial } from './report-data';
 import { tablesOf } from './tables';
 import { packageVersion } from '../util/package-version';
@@ -39,6 +40,7 @@ function toReportTrial(trial: TrialRecord | RungRecord): ReportTrial {
   const size = folds[0]?.confusion.length ?? 0;
   const confusion = Array.from({ length: size }, (_, i) => Array.from({ length: size }, (_, j) => folds.reduce((sum, f) => sum + (f.confusion[i]?.[j] ?? 0), 0)));
   const { activation = '', optimizer = '', model: _model, ...genes } = trial.genes;
+  const evidence = accuracyEvidence(trial);
   return {
     key: trial.key,
     dataset: trial.dataset,
@@ -48,6 +50,10 @@ function toReportTrial(trial: TrialRecord | RungRecord): ReportTrial {
     optimizer,
     genes,
     accuracy: trial.fitness,
+    ...evidence,
+    // Set by the table the trial is a cell of (tables.ts).
+    tied: null,
+    pValue: null,
     diverged: trial.diverged,
     seconds: trial.seconds,
     device: trial.device,
@@ -126,7 +132,8 @@ export function collectReport(store: Store, options: { run?: number; title?: str
     runs: reportRuns,
     // In the store's order, oldest first: where two trials fill one cell, the newest is shown.
     // Stopped trials fill the cells no full-length trial fills, marked as stopped.
-    tables: tablesOf([...reportTrials, ...stopped]),
+    // A key with a full-length trial is judged by it, whatever rung of it a run stopped at.
+    tables: tablesOf([...reportTrials, ...stopped], new Map([...stoppedRungs, ...trials].map((t) => [t.key, t]))),
     trials: reportTrials,
     stopped,
     failed: store.failedTrials(),

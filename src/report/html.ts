@@ -3,14 +3,15 @@
  * fetched, so it opens offline and can be mailed or archived as it is.
  */
 import type { ReportData, ReportTrial } from './report-data';
-import { confusionHeatMap, escapeXml, lineChart } from './svg';
-import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, paperLayout, percent, tableNotes } from './table-layout';
+import { barChart, confusionHeatMap, escapeXml, lineChart } from './svg';
+import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, intervalText, paperLayout, percent, tableNotes, tieLine } from './table-layout';
+import { describeImportance, formatP, type ImportanceOutcome } from '../study/grid-evidence';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd}h3{font-size:1.05rem}
 table{border-collapse:collapse;margin:.6rem 0}th,td{padding:.25rem .6rem;border:1px solid #ccc}th{background:#f3f3f3}
-td.num{text-align:right;font-variant-numeric:tabular-nums}td.best{background:#d9f2e3;font-weight:600}td.diverged{color:#b00}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td.best{background:#d9f2e3;font-weight:600}td.tied{background:#eef8f1}td.diverged{color:#b00}.side{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
 .meta{color:#555}.note{background:#fff4d6;border-left:3px solid #d9a400;padding:.3rem .6rem}.plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
 svg .title{font-size:13px;font-weight:600}svg .tick,svg .legend{font-size:11px}svg .axis{font-size:12px}
 svg .grid{stroke:#e5e5e5}svg .frame{fill:none;stroke:#999}svg .line{fill:none;stroke-width:2}svg .dashed{stroke-dasharray:5 3}
@@ -22,6 +23,7 @@ code{background:#f5f5f5;padding:0 .2rem}
 function cellClass(trial: ReportTrial | undefined, best: ReportTrial): string {
   const classes = ['num'];
   if (trial && trial.key === best.key) classes.push('best');
+  else if (trial?.tied) classes.push('tied');
   if (trial?.diverged) classes.push('diverged');
   return classes.join(' ');
 }
@@ -36,6 +38,13 @@ function learningCurves(trials: ReportTrial[], title: string): string {
     })),
     { title, xLabel: 'epoch', yLabel: 'validation accuracy', yRange: [0, 1], percent: true },
   );
+}
+
+/** Each gene's share of the variance between cells as bars (η², with its F-test p-value); nothing without an ANOVA. */
+function importanceFigure(importance: ImportanceOutcome): string {
+  if (!importance.ok) return '';
+  const bars = [...importance.importance].sort((a, b) => b.share - a.share).map((g) => ({ label: g.gene.replace(':', ' × '), value: g.share, note: `${(g.share * 100).toFixed(0)}%, ${formatP(g.pValue)}` }));
+  return `<figure>${barChart(bars, 'share of the variance between cells (η²)')}</figure>`;
 }
 
 export function renderHtml(data: ReportData): string {
@@ -59,10 +68,12 @@ export function renderHtml(data: ReportData): string {
             .join('')}</tr>`,
       )
       .join('');
-    body.push(`<table class="paper"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`);
+    // The importance of each gene beside the table it was computed from.
+    body.push(`<div class="side"><table class="paper"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${importanceFigure(table.importance)}</div>`);
     body.push(
       `<p>Best: <strong>${escapeXml(describeTrial(table.best))}</strong>, ${percent(table.best.accuracy)}%.${table.cells.some((c) => c.diverged) ? ' <span class="diverged">*</span> the loss diverged.' : ''}</p>`,
     );
+    body.push(`<p class="meta">${escapeXml(tieLine(table))}</p><p class="meta">Gene importance: ${escapeXml(describeImportance(table.importance))}.</p>`);
     const plots: string[] = [];
     for (const model of table.models) {
       const trials = table.cells.filter((c) => c.model === model && c.curve.length > 0);
@@ -105,11 +116,11 @@ export function renderHtml(data: ReportData): string {
       .map(
         (t) =>
           `<tr><td>${escapeXml(t.dataset)}</td><td>${escapeXml(describeTrial(t))}</td><td class="num${t.diverged ? ' diverged' : ''}">${escapeXml(accuracyText(t))}</td>` +
-          `<td class="num">${escapeXml(epochsText(t))}</td><td class="num">${t.seconds.toFixed(1)}</td><td>${escapeXml(t.device)}</td><td>${escapeXml(t.libtorch)}</td><td><code>${escapeXml(t.key.slice(0, 12))}</code></td></tr>`,
+          `<td class="num">${escapeXml(intervalText(t))}</td><td class="num">${escapeXml(epochsText(t))}</td><td class="num">${t.seconds.toFixed(1)}</td><td>${escapeXml(t.device)}</td><td>${escapeXml(t.libtorch)}</td><td><code>${escapeXml(t.key.slice(0, 12))}</code></td></tr>`,
       )
       .join('');
     body.push(
-      `<table class="trials"><thead><tr><th>data set</th><th>trial</th><th>accuracy (%)</th><th>epochs</th><th>seconds</th><th>device</th><th>libtorch</th><th>key</th></tr></thead><tbody>${rows}</tbody></table>`,
+      `<table class="trials"><thead><tr><th>data set</th><th>trial</th><th>accuracy (%)</th><th>95% interval</th><th>epochs</th><th>seconds</th><th>device</th><th>libtorch</th><th>key</th></tr></thead><tbody>${rows}</tbody></table>`,
     );
     const settings = data.trials[0].settings;
     body.push(`<h3>Settings of the first trial</h3><pre>${escapeXml(JSON.stringify(settings, null, 2))}</pre>`);

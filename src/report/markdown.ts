@@ -1,6 +1,7 @@
 /** The report as Markdown: the tables, the GA's progress, the best trial's confusion matrix. */
 import type { ReportData } from './report-data';
-import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, paperLayout, percent, tableNotes } from './table-layout';
+import { accuracyText, CANDIDATE_HEAD, candidateRows, cellText, describeTrial, epochsText, halvingLine, intervalText, paperLayout, percent, tableNotes, tieLine } from './table-layout';
+import { describeImportance } from '../study/grid-evidence';
 
 function mdTable(head: string[], rows: string[][], right: boolean[] = []): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -26,6 +27,10 @@ export function renderMarkdown(data: ReportData): string {
       '',
       `Best: ${describeTrial(table.best)}, ${percent(table.best.accuracy)}%.${table.cells.some((c) => c.diverged) ? ' `*`: the loss diverged.' : ''}`,
       '',
+      tieLine(table),
+      '',
+      `Gene importance: ${describeImportance(table.importance)}.`,
+      '',
     );
     const best = table.best;
     if (best.confusion.length > 0) {
@@ -47,9 +52,9 @@ export function renderMarkdown(data: ReportData): string {
   out.push('## Trials', '');
   out.push(
     mdTable(
-      ['data set', 'trial', 'accuracy (%)', 'epochs', 'seconds', 'device', 'key'],
-      [...data.trials, ...data.stopped].map((t) => [t.dataset, describeTrial(t), accuracyText(t), epochsText(t), t.seconds.toFixed(1), t.device, t.key.slice(0, 12)]),
-      [false, false, true, true, true, false, false],
+      ['data set', 'trial', 'accuracy (%)', '95% interval', 'epochs', 'seconds', 'device', 'key'],
+      [...data.trials, ...data.stopped].map((t) => [t.dataset, describeTrial(t), accuracyText(t), intervalText(t), epochsText(t), t.seconds.toFixed(1), t.device, t.key.slice(0, 12)]),
+      [false, false, true, true, true, true, false, false],
     ),
     '',
   );

@@ -7,6 +7,7 @@ import type { HalvingSettings } from '../ga/halving';
 import type { StoredEpoch } from '../store/trial-result';
 import type { FailedTrialRecord } from '../store/store';
 import type { Setting } from './condition';
+import type { ImportanceOutcome } from '../study/grid-evidence';
 
 export interface ReportTrial {
   key: string;
@@ -19,6 +20,14 @@ export interface ReportTrial {
   /** Genes beyond activation and optimizer (learning rate, batch size, first kernel). */
   genes: Record<string, string>;
   accuracy: number;
+  /** Validation images right and scored over the folds, and the 95% Wilson interval of that proportion. */
+  correct: number;
+  total: number;
+  interval: [number, number];
+  /** Not significantly worse than its table's best (exact McNemar, Holm-corrected); null where it cannot be told or outside a table. */
+  tied: boolean | null;
+  /** Exact McNemar p-value against its table's best; null for the best and where not compared. */
+  pValue: number | null;
   diverged: boolean;
   seconds: number;
   device: string;
@@ -48,6 +57,10 @@ export interface ReportTable {
   cells: ReportTrial[];
   /** The most accurate full-length cell (a stopped one only when no cell trained to the end). */
   best: ReportTrial;
+  /** Cells tied with the best, the best included. */
+  tiedCount: number;
+  /** Each gene's share of the variance between the cells (ANOVA), or why there is none. */
+  importance: ImportanceOutcome;
   /** Keys of older trials of a cell with this same setting (another version), left out: each cell shows the newest. */
   superseded: string[];
   /** Of the cells shown: trainer versions ("unrecorded" for trials from before they were stored) and libtorch versions. */

@@ -120,3 +120,31 @@ export function confusionHeatMap(matrix: number[][], classes: string[], title: s
   parts.push(`<text x="12" y="${top + (n * cell) / 2}" class="axis" transform="rotate(-90 12 ${top + (n * cell) / 2})" text-anchor="middle">true</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">${parts.join('')}</svg>`;
 }
+
+export interface Bar {
+  label: string;
+  /** 0–1, drawn as a share of the full width. */
+  value: number;
+  /** Written after the bar, e.g. "94%, p < 0.001". */
+  note: string;
+}
+
+/** Horizontal bars of shares (0–1), one row each, labelled on the left and annotated on the right. */
+export function barChart(bars: Bar[], title: string): string {
+  const left = 150;
+  const span = 240;
+  const row = 26;
+  const top = 30;
+  const width = left + span + 130;
+  const height = top + bars.length * row + 10;
+  const parts: string[] = [`<text x="4" y="16" class="title">${escapeXml(title)}</text>`];
+  bars.forEach((bar, i) => {
+    const y = top + i * row;
+    const length = Math.max(1, Math.round(Math.min(1, Math.max(0, bar.value)) * span));
+    parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end" class="tick">${escapeXml(bar.label)}</text>`);
+    parts.push(`<rect x="${left}" y="${y + 3}" width="${span}" height="16" fill="#f0f0f0"/>`);
+    parts.push(`<rect x="${left}" y="${y + 3}" width="${length}" height="16" fill="${PALETTE[i % PALETTE.length]}"><title>${escapeXml(`${bar.label}: ${bar.note}`)}</title></rect>`);
+    parts.push(`<text x="${left + span + 8}" y="${y + 15}" class="tick">${escapeXml(bar.note)}</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">${parts.join('')}</svg>`;
+}

@@ -35,11 +35,26 @@ export function accuracyText(trial: ReportTrial): string {
   return `${percent(trial.accuracy)}${trial.diverged ? '*' : ''}`;
 }
 
-/** A table cell: its accuracy, `31.43 (3/9 ep)` when halving stopped it, empty when the cell was not trained. */
+/** "[74.0, 95.5]": a trial's 95% interval over images, in percent; empty for a trial that scored no image. */
+export function intervalText(trial: Pick<ReportTrial, 'interval' | 'total'>): string {
+  return trial.total > 0 ? `[${(trial.interval[0] * 100).toFixed(1)}, ${(trial.interval[1] * 100).toFixed(1)}]` : '';
+}
+
+/**
+ * A table cell: its accuracy and interval, `31.43 [20.1, 46.0] (3/9 ep)` when halving stopped
+ * it, ` ≈` when tied with the table's best; empty when the cell was not trained.
+ */
 export function cellText(trial: ReportTrial | undefined): string {
   if (!trial) return '';
   const stopped = stoppedText(trial);
-  return `${accuracyText(trial)}${stopped ? ` (${stopped})` : ''}`;
+  const interval = intervalText(trial);
+  return `${accuracyText(trial)}${interval ? ` ${interval}` : ''}${stopped ? ` (${stopped})` : ''}${trial.tied ? ' ≈' : ''}`;
+}
+
+/** What the tie marks and the intervals mean, and how many cells tie with the best. */
+export function tieLine(table: ReportTable): string {
+  const unknown = table.cells.some((c) => c.tied === null) ? ' Cells without per-image predictions (stored before they were recorded) are not marked.' : '';
+  return `≈ ${table.tiedCount} of ${table.cells.length} cells tied with the best: not significantly worse (exact McNemar test against the best on the same validation images, Holm-corrected over the table's comparisons, α = 0.05). Brackets: 95% Wilson interval over the validation images.${unknown}`;
 }
 
 /** Epochs a trial's numbers come from: "9", or "3/9 (stopped)". */

@@ -8,6 +8,9 @@ import type { ReportTable, ReportTrial } from './report-data';
 import { conditionLine, type Setting } from './condition';
 import { canonicalJson } from '../util/canonical-json';
 import { ACTIVATIONS, MODELS, OPTIMIZERS } from '../names';
+import type { TrialRecord } from '../store/store';
+import { geneImportance, type ImportanceOutcome } from '../study/grid-evidence';
+import { tieSet } from '../study/tie-set';
 
 /**
  * Trial settings that do not make a table: the table's axes, where a trial ran (placement
@@ -84,11 +87,28 @@ function moreAccurate(a: ReportTrial, b: ReportTrial): ReportTrial {
   return y[0] > x[0] || (y[0] === x[0] && y[1] > x[1]) ? b : a;
 }
 
+type Comparable = Pick<TrialRecord, 'key' | 'fingerprint' | 'settings' | 'result'>;
+
+/** The cells with their tie to the best (tie-set.ts), from their stored records; unknown (null) for a cell without one. */
+function judgeCells(cells: ReportTrial[], best: ReportTrial, records: ReadonlyMap<string, Comparable>): ReportTrial[] {
+  const bestRecord = records.get(best.key);
+  if (!bestRecord) return cells.map((c) => ({ ...c, tied: c.key === best.key ? true : null, pValue: null }));
+  const verdicts = tieSet(bestRecord, cells.map((c) => records.get(c.key) ?? { key: c.key, fingerprint: '', settings: {}, result: null }));
+  return cells.map((c, i) => ({ ...c, tied: verdicts[i].tied, pValue: verdicts[i].pValue }));
+}
+
+/** An ANOVA of the cells' accuracies on the table's genes: only a complete design of full-length cells is one. */
+function importanceOf(cells: readonly ReportTrial[]): ImportanceOutcome {
+  if (cells.some((c) => c.stoppedAt !== null)) return { ok: false, reason: 'some cells were stopped by halving: not one design' };
+  return geneImportance(cells.map((c) => ({ levels: { model: c.model, optimizer: c.optimizer, activation: c.activation }, value: c.accuracy })), ['model', 'optimizer', 'activation']);
+}
+
 /**
  * `trials` oldest first: where two trials share a cell and the complete setting (they differ only in version), the newest is shown.
+ * `records`, by key, are what the store holds for them: with them each cell is judged against the table's best image by image.
  * A trial halving stopped fills a cell only where no full-length trial does, and is never counted as superseded.
  */
-export function tablesOf(trials: readonly ReportTrial[]): ReportTable[] {
+export function tablesOf(trials: readonly ReportTrial[], records: ReadonlyMap<string, Comparable> = new Map()): ReportTable[] {
   const groups = new Map<string, Group>();
   for (const trial of trials) {
     const setting = tableSetting(trial);
@@ -106,6 +126,8 @@ export function tablesOf(trials: readonly ReportTrial[]): ReportTable[] {
     const cells = [...group.cells.values()];
     const trainer = [...new Set(cells.map(trainerVersionOf))].sort(byVersion);
     const libtorch = [...new Set(cells.map((c) => c.libtorch))].sort(byVersion);
+    const best = cells.reduce(moreAccurate);
+    const judged = judgeCells(cells, best, records);
     return {
       dataset: group.dataset,
       fingerprint: group.fingerprint,
@@ -114,8 +136,10 @@ export function tablesOf(trials: readonly ReportTrial[]): ReportTable[] {
       models: ordered(cells.map((c) => c.model), ORDER.models),
       optimizers: ordered(cells.map((c) => c.optimizer), ORDER.optimizers),
       activations: ordered(cells.map((c) => c.activation), ORDER.activations),
-      cells,
-      best: cells.reduce(moreAccurate),
+      cells: judged,
+      best: judged[cells.indexOf(best)],
+      tiedCount: judged.filter((c) => c.tied === true).length,
+      importance: importanceOf(judged),
       superseded: group.superseded,
       versions: { trainer, libtorch },
       mixedVersions: versionNote(trainer, libtorch),

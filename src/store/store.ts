@@ -449,17 +449,21 @@ export class Store {
     this.db.transaction(() => entries.forEach((e) => upsert.run(run, e.key, e.epochs, e.trained ? 1 : 0)))();
   }
 
-  /** For each trial key a run used below its full schedule and that has no full-length result: the furthest rung this run took it to. */
+  /**
+   * For each trial key a run used below its full schedule and did not itself take to the end:
+   * the furthest rung this run took it to. A candidate another run trained to the end later
+   * (the demo's grid) still stopped where this run stopped it.
+   */
   stoppedRungsOf(run: number): RungRecord[] {
     const rows = this.db
       .prepare(
         `SELECT r.* FROM trial_rungs r
          JOIN (SELECT trial_key, MAX(epochs) AS epochs FROM run_rungs WHERE run_id = ? GROUP BY trial_key) l
            ON r.key = l.trial_key AND r.epochs = l.epochs
-         WHERE r.key NOT IN (SELECT key FROM trials)
+         WHERE r.key NOT IN (SELECT trial_key FROM run_trials WHERE run_id = ?)
          ORDER BY r.created_at, r.key`,
       )
-      .all(run) as Array<Record<string, unknown>>;
+      .all(run, run) as Array<Record<string, unknown>>;
     return rows.map((row) => ({ ...trialFromRow(row), epochs: Number(row.epochs) }));
   }
 

@@ -13,7 +13,10 @@ import { DEFAULT_CACHE_DIR, prepareDataset, type PreparedDataset } from '../data
 import { runEvolution, type EvolveResult } from '../ga/evolve';
 import { PAPER_GENOME } from '../ga/genome';
 import { DEFAULT_OPERATORS } from '../ga/operator-sets';
-import { bestGridRow, runGrid, type GridRow } from './grid';
+import { bestGridRow, runGrid } from './grid';
+import { gridEvidence, type GridRowWithEvidence, type ImportanceOutcome } from './grid-evidence';
+import { describePick, pickVerdictOf, type PickVerdict } from './pick-verdict';
+import { accuracyEvidence, type AccuracyEvidence } from '../store/trial-accuracy';
 import { PAPER_ACTIVATIONS, PAPER_OPTIMIZERS, type ActivationName, type LearningRateScheduleName, type ModelName, type OptimizerName } from '../names';
 import { collectReport } from '../report/collect';
 import { renderReport, writeReportFile } from '../report/render';
@@ -40,6 +43,10 @@ export interface DemoOptions {
   population: number;
   generations: number;
   seed: number;
+  /** The split's seed (default: `seed`). */
+  splitSeed?: number;
+  /** Training seeds per combination, for the GA and the grid (full fidelity only). */
+  repeats?: number;
   /** The GA by halving (absent: every candidate trains the full schedule); the grid is always full. */
   halving?: HalvingSettings;
   cacheDir?: string;
@@ -91,8 +98,15 @@ export const DEMO_DEFAULTS = {
 
 export interface DemoResult {
   dataset: { images: number; classes: string[]; reused: boolean };
-  grid: GridRow[];
-  gridBest: GridRow;
+  /** Each cell with its correct count, Wilson interval and whether it is tied with the best. */
+  grid: GridRowWithEvidence[];
+  gridBest: GridRowWithEvidence;
+  /** Cells tied with the grid's best, the best included. */
+  gridTied: number;
+  /** Each gene's share of the variance between the grid's cells (ANOVA), or why there is none. */
+  importance: ImportanceOutcome;
+  /** The GA's pick against the grid's best, image by image; `line` says it in words. */
+  pick: PickVerdict & { accuracy: number; line: string } & Partial<AccuracyEvidence>;
   ga: EvolveResult;
   /** Distinct combinations the GA had to train (of the grid's nine). */
   gaTrainings: number;
@@ -132,9 +146,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     learningRate: options.learningRate,
     ...scheduleSetting(options.learningRateSchedule),
     seed: options.seed,
+    ...(options.splitSeed !== undefined && options.splitSeed !== options.seed ? { splitSeed: options.splitSeed } : {}),
   };
   const cells = DEMO_ACTIVATIONS.length * DEMO_OPTIMIZERS.length;
-  const total = cells * options.epochs;
+  const total = cells * options.epochs * (options.repeats ?? 1);
   let done = 0;
   const finished = new Set<string>();
   const onEvent = (event: TrialEvent) => {
@@ -169,7 +184,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // Rung states live beside the packed set, so a stopped demo's promotions continue from them.
     const statesDir = path.join(path.resolve(options.cacheDir ?? DEFAULT_CACHE_DIR), 'states');
     const run = store.createRun('evolve', 'synthetic', options.model, { ga: gaSettings, trial: base, args: { dataset: 'synthetic', size: options.size }, demo: true });
-    const control = { signal: options.signal, onEvent, checkpoint: keeper.trialFile, run };
+    const control = { signal: options.signal, onEvent, checkpoint: keeper.trialFile, run, repeats: options.repeats ?? 1 };
     const fitness = options.halving
       ? new RungTrainingFitness(store, packed, base, [options.placement], { ...control, statesDir })
       : new TrainingFitness(store, packed, base, [options.placement], control);
@@ -193,12 +208,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         checkpoint: keeper.trialFile,
         // A cell the GA stopped at a rung continues from there.
         statesDir,
+        repeats: options.repeats ?? 1,
       }),
     );
     for (const row of grid) credit(row.activation, row.optimizer);
-    store.linkTrials(gridRun, grid.map((r) => ({ key: r.key, trained: !r.cached })));
+    store.linkTrials(gridRun, grid.flatMap((r) => (r.repeatKeys ?? [r.key]).map((key) => ({ key, trained: !r.cached }))));
     store.finishRun(gridRun);
     const gridBest = bestGridRow(grid);
+    const evidence = gridEvidence(store, grid, options.epochs);
+    const pick = pickOfGrid(store, ga, evidence);
     const checkpoint = await keeper.keep(packed, { ...base, activation: gridBest.activation, optimizer: gridBest.optimizer }, gridBest.accuracy, options.placement, {
       signal: options.signal,
     });
@@ -212,14 +230,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const bestAccuracy = gridBest.accuracy;
     return {
       dataset: { images: packed.header.count, classes: packed.header.classes, reused: packed.reused },
-      grid,
-      gridBest,
+      grid: evidence.rows,
+      gridBest: evidence.best,
+      gridTied: evidence.tiedCount,
+      importance: evidence.importance,
+      pick,
       ga,
       gaTrainings: ga.distinct,
       fidelity: options.halving ? 'halving' : 'full',
       epochsTrained: ga.epochsTrained + grid.reduce((sum, r) => sum + r.epochsTrained, 0),
       gaEpochsTrained: ga.epochsTrained,
-      fullGridEpochs: cells * options.epochs,
+      fullGridEpochs: cells * options.epochs * (options.repeats ?? 1),
       // Ties count: two cells with the same accuracy are equally good picks.
       pickMatchesGrid: Math.abs(ga.best.fitness - bestAccuracy) < 1e-12,
       chance: 1 / packed.header.classes.length,
@@ -232,4 +253,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     store.close();
   }
+}
+
+/** The GA's pick as a cell of the grid (the same trial: the same settings and genes), judged against the grid's tie set. */
+function pickOfGrid(store: Store, ga: EvolveResult, evidence: ReturnType<typeof gridEvidence>): DemoResult['pick'] {
+  const at = evidence.rows.findIndex((r) => r.activation === ga.best.genes.activation && r.optimizer === ga.best.genes.optimizer);
+  const [pickTrial, bestTrial] = [store.findTrial(evidence.rows[at].key), store.findTrial(evidence.best.key)];
+  if (!pickTrial || !bestTrial) throw new Error("the demo's grid left no trial for the GA's pick or its best cell");
+  const verdict = pickVerdictOf(evidence.verdicts[at], evidence.rows[at].key === evidence.best.key, bestTrial);
+  const row = evidence.rows[at];
+  const evidenceOfPick = row.interval ? { correct: row.correct as number, total: row.total as number, interval: row.interval } : accuracyEvidence(pickTrial);
+  return { ...verdict, accuracy: row.accuracy, ...evidenceOfPick, line: describePick("GA's pick", { genes: pickTrial.genes, accuracy: row.accuracy, interval: evidenceOfPick.interval }, verdict, "the grid's best") };
 }

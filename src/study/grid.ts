@@ -7,7 +7,9 @@ import { runAsha, type AshaCandidate } from '../fidelity/asha';
 import { runTrialToRung, type RungOutcome } from '../fidelity/rung-trials';
 import { rungSchedule } from '../fidelity/rungs';
 import type { HalvingSettings } from '../ga/halving';
-import { runTrial, type TrialControl, type TrialPlacement, type TrialSettings } from './trials';
+import { repeatSettings, runTrial, type TrialControl, type TrialPlacement, type TrialSettings } from './trials';
+import { summariseRepeats } from './repeat-summary';
+import { UsageError } from '../util/errors';
 
 export interface GridChoices {
   models: readonly ModelName[];
@@ -30,6 +32,11 @@ export interface GridRow {
   epochs: number;
   /** Epochs this invocation trained for the cell. */
   epochsTrained: number;
+  /** With --repeats N above 1: N, the keys of the repeats' trials (the first is `key`), the sd of their accuracies and the t interval of their mean. */
+  repeats?: number;
+  repeatKeys?: string[];
+  sd?: number;
+  seedInterval?: [number, number] | null;
 }
 
 /** With halving: the schedule's halving, and where rung states are kept. */
@@ -50,13 +57,15 @@ export async function runGrid(
   base: Omit<TrialSettings, 'model' | 'optimizer' | 'activation'>,
   choices: GridChoices,
   placements: TrialPlacement | TrialPlacement[],
-  control: TrialControl & GridFidelity & { onCell?: (row: GridRow) => void } = {},
+  control: TrialControl & GridFidelity & { onCell?: (row: GridRow) => void; repeats?: number } = {},
 ): Promise<GridRow[]> {
   const slots = Array.isArray(placements) ? placements : [placements];
   const cells = choices.models.flatMap((model) =>
     choices.optimizers.flatMap((optimizer) => choices.activations.map((activation) => ({ model, optimizer, activation }))),
   );
+  if (control.halving && (control.repeats ?? 1) > 1) throw new UsageError('--repeats needs --fidelity full: halving ranks one training per candidate');
   if (control.halving) return runGridByHalving(store, packed, base, cells, slots, { ...control, halving: control.halving });
+  if ((control.repeats ?? 1) > 1) return runGridOfRepeats(store, packed, base, cells, slots, { ...control, repeats: control.repeats as number });
   const statesDir = control.trainer ? undefined : control.statesDir;
   if (statesDir) {
     return runPool(cells, slots.length, async (cell, slot) => {
@@ -99,6 +108,41 @@ export function bestGridRow(rows: readonly GridRow[]): GridRow {
 }
 
 type GridCell = Pick<GridRow, 'model' | 'optimizer' | 'activation'>;
+
+/** Every cell trained with each of `repeats` seeds on one split (study/repeats.ts); a row's accuracy is their mean. */
+async function runGridOfRepeats(
+  store: Store,
+  packed: PackedDataset,
+  base: Omit<TrialSettings, 'model' | 'optimizer' | 'activation'>,
+  cells: GridCell[],
+  slots: TrialPlacement[],
+  control: TrialControl & { onCell?: (row: GridRow) => void; repeats: number },
+): Promise<GridRow[]> {
+  const jobs = cells.flatMap((cell, i) => Array.from({ length: control.repeats }, (_, r) => ({ i, settings: repeatSettings({ ...base, ...cell }, r) })));
+  const outcomes = await runPool(jobs, control.trainer ? jobs.length : slots.length, (job, slot) => runTrial(store, packed, job.settings, slots[slot % slots.length], control));
+  return cells.map((cell, i) => {
+    const mine = outcomes.filter((_, n) => jobs[n].i === i);
+    const failed = mine.find((o) => o.failed !== undefined)?.failed;
+    const summary = summariseRepeats(mine.map((o) => o.trial));
+    const trained = mine.filter((o) => !o.cached && o.failed === undefined).length;
+    const row: GridRow = {
+      ...cell,
+      accuracy: failed !== undefined ? 0 : summary.accuracy,
+      diverged: mine.some((o) => o.trial.diverged),
+      cached: trained === 0 && failed === undefined,
+      key: mine[0].trial.key,
+      ...(failed !== undefined ? { failed } : {}),
+      epochs: base.epochs,
+      epochsTrained: trained * base.epochs,
+      repeats: control.repeats,
+      repeatKeys: mine.map((o) => o.trial.key),
+      sd: summary.sd,
+      seedInterval: summary.seedInterval,
+    };
+    control.onCell?.(row);
+    return row;
+  });
+}
 
 /** A cell's row from its latest outcome (a rung, the full schedule, or a failure). */
 function rowOfOutcome(cell: GridCell, outcome: RungOutcome, epochsTrained: number): GridRow {

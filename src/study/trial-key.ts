@@ -80,6 +80,8 @@ export function keyedSettings(
     optimizer: settings.optimizer,
     partialWeights: fromWeights ? settings.partialWeights === true : null,
     seed: settings.seed,
+    // Only where it differs from the training seed, so every trial from before keeps its key.
+    ...(settings.splitSeed !== undefined && settings.splitSeed !== settings.seed ? { splitSeed: settings.splitSeed } : {}),
     trainerVersion,
     validationFraction: kFold ? null : settings.validationFraction,
     weightDecay: settings.weightDecay,

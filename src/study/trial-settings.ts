@@ -16,7 +16,13 @@ export interface TrialSettings {
   learningRateSchedule?: LearningRateScheduleName;
   weightDecay: number;
   augment: boolean;
+  /** The training seed: initialisation, augmentation and batch order (fold f trains with seed + f). */
   seed: number;
+  /**
+   * The seed of the split into training and validation subjects; absent: `seed`. Apart from
+   * it so that repeats over training seeds score the same validation images.
+   */
+  splitSeed?: number;
   /** Kernel of the first convolution; 0 keeps the network's own. */
   firstKernel: number;
   /** k-fold when folds ≥ 2, else one hold-out split of `validationFraction`. */
@@ -53,3 +59,15 @@ export const TRIAL_DEFAULTS: Omit<TrialSettings, 'model' | 'activation' | 'optim
   validationFraction: 0.2,
   amp: false,
 };
+
+/**
+ * Seed repeats (repeats.ts): repeat r trains with seed + r·1000 (a fold adds its index to the
+ * seed, so repeats share no fold's seed below 1000 folds) on the split of repeat 0.
+ */
+export const REPEAT_SEED_STEP = 1000;
+
+/** Repeat `r` of `settings` (0: the settings themselves). */
+export function repeatSettings(settings: TrialSettings, r: number): TrialSettings {
+  if (r === 0) return settings;
+  return { ...settings, seed: settings.seed + r * REPEAT_SEED_STEP, splitSeed: settings.splitSeed ?? settings.seed };
+}

@@ -20,9 +20,9 @@ import { cpuThreadsOf, keyOfTrial, keyedSettings } from './trial-key';
 import { PromiseMemo } from '../util/promise-memo';
 import { runPool } from './parallel';
 import { loadWeights, type LoadedWeights } from '../weights/weights';
-import type { TrialPlacement, TrialSettings } from './trial-settings';
+import { repeatSettings, type TrialPlacement, type TrialSettings } from './trial-settings';
 
-export { TRIAL_DEFAULTS, type TrialPlacement, type TrialSettings } from './trial-settings';
+export { REPEAT_SEED_STEP, repeatSettings, TRIAL_DEFAULTS, type TrialPlacement, type TrialSettings } from './trial-settings';
 
 /** Applies a genome's genes (activation, optimizer, and beyond the paper model, learningRate, batchSize, firstKernel). */
 export function applyGenes(base: TrialSettings, genes: Genes): TrialSettings {
@@ -54,10 +54,12 @@ export function applyGenes(base: TrialSettings, genes: Genes): TrialSettings {
   return out;
 }
 
-export function splitsFor(packed: PackedDataset, settings: Pick<TrialSettings, 'folds' | 'validationFraction' | 'seed'>): Split[] {
+/** The trial's split: by its split seed (its training seed where it has none). */
+export function splitsFor(packed: PackedDataset, settings: Pick<TrialSettings, 'folds' | 'validationFraction' | 'seed' | 'splitSeed'>): Split[] {
+  const seed = settings.splitSeed ?? settings.seed;
   return settings.folds >= 2
-    ? kFoldSplits(packed.labels, packed.subjects, settings.folds, settings.seed)
-    : [holdOutSplit(packed.labels, packed.subjects, settings.validationFraction, settings.seed)];
+    ? kFoldSplits(packed.labels, packed.subjects, settings.folds, seed)
+    : [holdOutSplit(packed.labels, packed.subjects, settings.validationFraction, seed)];
 }
 
 /** The weights a trial starts from, read and hashed once per process; none without a weights file. */
@@ -242,6 +244,28 @@ export async function runTrial(
   }
 }
 
+/**
+ * Trains (or finds) every seed repeat of a configuration, one after another: repeat r with
+ * training seed seed + r·1000 on the split of repeat 0 (see repeatSettings), each a trial of
+ * its own; repeat 0 is the trial a run without repeats trains, under the same key.
+ */
+export async function runRepeats(
+  store: Store,
+  packed: PackedDataset,
+  settings: TrialSettings,
+  placement: TrialPlacement,
+  control: TrialControl,
+  repeats: number,
+): Promise<TrialOutcome[]> {
+  const outcomes: TrialOutcome[] = [];
+  for (let r = 0; r < repeats; r++) {
+    // One checkpoint path (not one per key) is repeat 0's: a later repeat would overwrite it with another network.
+    const own = r > 0 && typeof control.checkpoint === 'string' ? { ...control, checkpoint: undefined } : control;
+    outcomes.push(await runTrial(store, packed, repeatSettings(settings, r), placement, own));
+  }
+  return outcomes;
+}
+
 /** A signal aborted when either is (the caller's Ctrl-C, or a claim lost). */
 export function whileBoth(signal: AbortSignal | undefined, other: AbortSignal): AbortSignal {
   return signal ? AbortSignal.any([signal, other]) : other;
@@ -315,11 +339,30 @@ export function recordOfFolds(
     ...describeTrial(key, packed, settings, weightsSha256, placement, placedThreads(placement)),
     fitness: folds.reduce((sum, r) => sum + r.finalValidationAccuracy, 0) / folds.length,
     diverged: folds.some((r) => r.diverged),
-    result: { folds },
+    result: { folds: storedFolds(packed, settings, folds) },
     seconds: earlierSeconds + folds.reduce((sum, r) => sum + r.seconds, 0),
     device: folds[0].device,
     libtorch: folds[0].libtorch,
   };
+}
+
+/**
+ * The folds as stored: each fold's predictions as base64 (a Buffer would serialise as an
+ * array of numbers), beside the true classes of the same images, so that a results file
+ * alone can score a trial image by image.
+ */
+function storedFolds(packed: PackedDataset, settings: TrialSettings, folds: TrainResult[]): unknown[] {
+  const splits = splitsFor(packed, settings);
+  return folds.map((fold, i) => {
+    const { predictions, ...rest } = fold;
+    if (!predictions || predictions.length === 0) return rest;
+    return { ...rest, predictions: Buffer.from(predictions).toString('base64'), labels: Buffer.from(validationLabels(packed, splits[i])).toString('base64') };
+  });
+}
+
+/** The true class of each validation image of `split`, in its order: what predictions are scored against. */
+export function validationLabels(packed: Pick<PackedDataset, 'labels'>, split: Split): Uint8Array {
+  return Uint8Array.from(split.validation, (image) => packed.labels[image]);
 }
 
 /** Fitness by training (through the trial cache), for the GA. */
@@ -330,8 +373,11 @@ export class TrainingFitness implements FitnessSource {
     protected readonly packed: PackedDataset,
     protected readonly base: TrialSettings,
     protected readonly placements: TrialPlacement[],
-    /** `run`: the run each trial is linked to as it is answered (trained, or found in the cache). */
-    protected readonly control: TrialControl & { run?: number } = {},
+    /**
+     * `run`: the run each trial is linked to as it is answered (trained, or found in the cache);
+     * `repeats`: training seeds per genome (see repeats.ts), its fitness their mean.
+     */
+    protected readonly control: TrialControl & { run?: number; repeats?: number } = {},
   ) {}
 
   /** Trains the batch's genomes, as many at once as there are placements (all of them on a queue). */
@@ -342,10 +388,15 @@ export class TrainingFitness implements FitnessSource {
   /** One genome's fitness, trained in concurrent slot `slot` (or answered from the cache). */
   async fitnessOf(genes: Genes, slot = 0): Promise<FitnessResult> {
     const placement = this.placements[slot % this.placements.length];
-    const { trial, cached, failed } = await runTrial(this.store, this.packed, applyGenes(this.base, genes), placement, this.control);
+    const settings = applyGenes(this.base, genes);
+    const outcomes = await runRepeats(this.store, this.packed, settings, placement, this.control, this.control.repeats ?? 1);
     // A failed trial scores 0 for now, names no stored trial, and is not remembered (see FitnessResult.failed).
+    const failed = outcomes.find((o) => o.failed !== undefined)?.failed;
     if (failed !== undefined) return { fitness: 0, trialKey: null, trained: false, failed };
-    if (this.control.run !== undefined) this.store.linkTrials(this.control.run, [{ key: trial.key, trained: !cached }]);
-    return { fitness: trial.fitness, trialKey: trial.key, trained: !cached, epochsTrained: cached ? 0 : this.base.epochs };
+    if (this.control.run !== undefined) this.store.linkTrials(this.control.run, outcomes.map((o) => ({ key: o.trial.key, trained: !o.cached })));
+    const trainings = outcomes.filter((o) => !o.cached).length;
+    // The first repeat's key names the genome's trial; its fitness is the mean over repeats.
+    const fitness = outcomes.reduce((sum, o) => sum + o.trial.fitness, 0) / outcomes.length;
+    return { fitness, trialKey: outcomes[0].trial.key, trained: trainings > 0, epochsTrained: trainings * this.base.epochs };
   }
 }

@@ -13,6 +13,7 @@
  *         "accuracies": [0.1, 0.5],      // or explicitly, epoch by epoch (the last value repeats)
  *         "divergeAt": 2,                // the loss turns NaN in this epoch (epochs before it are kept)
  *         "divergeSeeds": [2],           // only for these training seeds (a fold's seed is seed + fold)
+ *         "seedJitter": 0.03,            // the final accuracy moves by up to ± this with the training seed
  *         "fail": "out of memory"        // the training rejects with this message
  *       }
  *     },
@@ -20,7 +21,9 @@
  *     "epochMs": 0                       // wall time an epoch takes (to stop a training midway)
  *   }
  * FER_GA_STAND_IN_LOG, when set, gets one JSON line per training call:
- * {cell, seed, from, until, epochs}. Training states (saveState / resumeState) are JSON
+ * {cell, seed, from, until, epochs}. Each validation image's prediction is drawn from the
+ * cell, seed and image, round(final · n) of them right, and the confusion matrix is theirs.
+ * Training states (saveState / resumeState) are JSON
  * files holding the epoch reached and the history, so a continued rung equals training at once.
  */
 const fs = require('fs');
@@ -45,9 +48,11 @@ function cellOf(options, plan) {
   return { name, curve: cells[`${options.model}/${name}`] || cells[name] || plan.default || { final: 0.5 } };
 }
 
-function accuracyAt(curve, epoch, epochs) {
+function accuracyAt(curve, epoch, epochs, seed = 1) {
   if (Array.isArray(curve.accuracies)) return curve.accuracies[Math.min(epoch, curve.accuracies.length) - 1];
-  const final = curve.final ?? 0.5;
+  // seedJitter: the final accuracy moves by up to ± this much with the training seed, as a real training's does.
+  const jitter = curve.seedJitter ? curve.seedJitter * (2 * draw(`jitter|${seed}`) - 1) : 0;
+  const final = (curve.final ?? 0.5) + jitter;
   const start = curve.start ?? final / 2;
   return epochs <= 1 ? final : start + ((final - start) * (epoch - 1)) / (epochs - 1);
 }
@@ -61,16 +66,34 @@ function record(epoch, accuracy) {
   return { epoch, trainLoss: 1 - accuracy, trainAccuracy: accuracy, validationLoss: 1 - accuracy, validationAccuracy: accuracy, seconds: 0.001 };
 }
 
-/** A confusion matrix whose diagonal holds round(accuracy · n) of the n validation images. */
-function confusionOf(options, accuracy) {
-  const classes = options.classes;
-  const matrix = Array.from({ length: classes }, () => new Array(classes).fill(0));
+/** A number in [0, 1) from a string (FNV-1a): the same cell, seed and image always draw the same. */
+function draw(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h / 2 ** 32;
+}
+
+/**
+ * The predicted class of each validation image: round(accuracy · n) of them right, which
+ * ones drawn from the cell, seed and image (so two cells differ image by image as two
+ * trainings do), the others one class off.
+ */
+function predictionsOf(options, name, seed, accuracy) {
   const indices = Array.from(options.validationIndices);
   const correct = Math.round(accuracy * indices.length);
-  indices.forEach((image, i) => {
+  const order = indices.map((image, i) => ({ i, d: draw(`${name}|${seed}|${image}`) })).sort((a, b) => a.d - b.d);
+  const right = new Set(order.slice(0, correct).map((o) => o.i));
+  return Uint8Array.from(indices, (image, i) => {
     const label = options.labels[image];
-    matrix[label][i < correct ? label : (label + 1) % classes] += 1;
+    return right.has(i) ? label : (label + 1) % options.classes;
   });
+}
+
+/** The confusion matrix of those predictions. */
+function confusionOf(options, predictions) {
+  const classes = options.classes;
+  const matrix = Array.from({ length: classes }, () => new Array(classes).fill(0));
+  Array.from(options.validationIndices).forEach((image, i) => (matrix[options.labels[image]][predictions[i]] += 1));
   return matrix;
 }
 
@@ -105,7 +128,7 @@ async function train(options, onProgress, cancelled) {
       diverged = true;
       break;
     }
-    const entry = record(epoch, accuracyAt(curve, epoch, epochs));
+    const entry = record(epoch, accuracyAt(curve, epoch, epochs, seed));
     history.push(entry);
     onProgress({ kind: 'epoch', epoch, epochs, record: entry, imagesPerSecond: 1000 });
   }
@@ -114,6 +137,7 @@ async function train(options, onProgress, cancelled) {
   }
   if (options.checkpoint && !diverged) fs.writeFileSync(options.checkpoint, JSON.stringify({ standIn: true, cell: name }));
   const final = history.length > 0 ? history[history.length - 1].validationAccuracy : 0;
+  const predictions = predictionsOf(options, name, seed, final);
   const best = history.reduce((a, b) => (b.validationAccuracy > a.validationAccuracy ? b : a), { epoch: 0, validationAccuracy: 0 });
   return {
     history,
@@ -123,7 +147,8 @@ async function train(options, onProgress, cancelled) {
     epochsTrained: history.length - from,
     bestValidationAccuracy: best.validationAccuracy,
     finalValidationAccuracy: final,
-    confusion: confusionOf(options, final),
+    confusion: confusionOf(options, predictions),
+    predictions: Buffer.from(predictions),
     seconds: 0.001 * (history.length - from),
     imagesPerSecond: 1000,
     device: 'cpu',

@@ -9,12 +9,14 @@ import { progressBar, type Progress } from '../../util/progress';
 import { choiceFlag, integerFlag, numberFlag } from '../arguments';
 import { checkTrainingInputs, lrScheduleFlag } from '../training-options';
 import { describeCost } from '../../fidelity/rungs';
-import { halvingOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
+import { halvingOf, refuseRepeatsWithHalving, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
 import { native } from '../../binding/native';
 import { slotPlacements } from '../../study/parallel';
+import { describeImportance, describeTies } from '../../study/grid-evidence';
+import { formatAccuracy, formatInterval } from '../../store/trial-accuracy';
 
 interface DemoArguments extends GlobalArguments, FidelityArguments {
   out: string;
@@ -27,6 +29,8 @@ interface DemoArguments extends GlobalArguments, FidelityArguments {
   population: number;
   generations: number;
   seed: number;
+  'split-seed'?: number;
+  repeats: number;
   cache?: string;
   device: string;
   threads: number;
@@ -53,6 +57,8 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
       .option('population', { requiresArg: true, default: DEMO_DEFAULTS.population, describe: 'GA population (even)', coerce: integerFlag('population', 4, 10000) })
       .option('generations', { requiresArg: true, default: DEMO_DEFAULTS.generations, describe: 'GA generations', coerce: integerFlag('generations', 1, 10000) })
       .option('seed', { requiresArg: true, default: DEMO_DEFAULTS.seed, describe: 'random seed', coerce: integerFlag('seed', 0, 2 ** 32 - 1) })
+      .option('split-seed', { requiresArg: true, describe: 'seed of the split into training and validation subjects (default: --seed)', coerce: integerFlag('split-seed', 0, 2 ** 32 - 1) })
+      .option('repeats', { requiresArg: true, default: 1, describe: 'training seeds per combination on one split, for the GA and the grid (needs --fidelity full)', coerce: integerFlag('repeats', 1, 100) })
       .option('cache', { type: 'string', requiresArg: true, describe: 'cache folder (default .fer-ga-cache)' })
       .option('device', { type: 'string', requiresArg: true, default: 'auto', describe: 'auto, cpu, cuda or cuda:N' })
       .option('threads', { requiresArg: true, default: DEMO_DEFAULTS.threads, describe: "libtorch threads a trial trains with on the CPU (part of a CPU trial's key)", coerce: integerFlag('threads', 1, 1024) })
@@ -66,6 +72,7 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     if (args.population % 2 !== 0) throw new UsageError(`--population must be even (got ${args.population})`);
     await checkTrainingInputs(args, [args.model]);
     const halving = halvingOf(args, args.epochs);
+    refuseRepeatsWithHalving(args.repeats, halving);
     const placement = { device: args.device, threads: args.threads };
     let preparing: Progress | undefined;
     let training: Progress | undefined;
@@ -84,6 +91,8 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
         population: args.population,
         generations: args.generations,
         seed: args.seed,
+        ...(args['split-seed'] !== undefined ? { splitSeed: args['split-seed'] } : {}),
+        repeats: args.repeats,
         ...(halving ? { halving } : {}),
         cacheDir: args.cache,
         placement,
@@ -105,12 +114,14 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     if (args.json) {
       // The GA's best is a trial's score: `accuracy`, as in evolve's and grid's JSON.
       const { genes, fitness } = result.ga.best;
-      printJson({ ...result, ga: { ...result.ga, best: { genes, accuracy: fitness } } });
+      const { correct, total, interval, tiedWithBest, pValue } = result.pick;
+      printJson({ ...result, ga: { ...result.ga, best: { genes, accuracy: fitness, correct, total, interval, tiedWithBest, pValue } } });
       return;
     }
     const cell = (optimizer: string, activation: string) => {
       const row = result.grid.find((r) => r.optimizer === optimizer && r.activation === activation);
-      return row ? `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}` : '';
+      const seeds = row?.repeats ? `, sd ${((row.sd ?? 0) * 100).toFixed(1)}, seeds ${formatInterval(row.seedInterval ?? null)}` : '';
+      return row ? `${formatAccuracy(row.accuracy, row.interval ?? null)}${seeds}${row.diverged ? '*' : ''}${row.tied ? ' ≈' : ''}` : '';
     };
     process.stdout.write(`\nSynthetic set: ${result.dataset.images} images, ${result.dataset.classes.length} classes (chance ${(result.chance * 100).toFixed(1)}%). Validation accuracy (%), ${args.model}, ${args.epochs} epochs:\n\n`);
     printTable(
@@ -120,12 +131,12 @@ export const demoCommand: CommandModule<GlobalArguments, DemoArguments> = {
     );
     const shown = (file: string) => (file.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), file) : file);
     const best = result.gridBest;
-    const pick = result.ga.best;
     const worst = result.grid.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
     process.stdout.write(
-      `\ngrid's best:  ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%; worst ${(worst.accuracy * 100).toFixed(2)}%)\n` +
-        `GA's pick:    ${pick.genes.activation} + ${pick.genes.optimizer} (${(pick.fitness * 100).toFixed(2)}%)` +
-        `${result.pickMatchesGrid ? ' = the grid’s best' : ` (not the grid’s best: ${((best.accuracy - pick.fitness) * 100).toFixed(2)} points short)`}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
+      `\n${describeTies(result.gridTied, result.grid.length, result.grid.some((r) => r.tied === null), args.repeats > 1)}\n` +
+        `importance:   ${describeImportance(result.importance)}\n` +
+        `\ngrid's best:  ${best.activation} + ${best.optimizer} (${formatAccuracy(best.accuracy, best.interval ?? null)}; worst ${(worst.accuracy * 100).toFixed(1)}%)\n` +
+        `${result.pick.line}, after training ${result.gaTrainings} of the ${result.grid.length} combinations\n` +
         `GA's cost:    ${result.fidelity}: ${describeCost(result.gaEpochsTrained, result.fullGridEpochs)}\n` +
         `\nreport:     ${shown(result.report)}\n` +
         `results:    ${shown(result.database)}\n` +

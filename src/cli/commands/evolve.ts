@@ -1,6 +1,8 @@
 import path from 'path';
 import type { CommandModule } from 'yargs';
 
+import { describePick, pickOfRun } from '../../study/pick-verdict';
+
 import { absoluteDatasetSpec, type PreparedDataset } from '../../data/dataset';
 import { abortError, UsageError } from '../../util/errors';
 import { gaSettings, runEvolution, type EvolveSettings, type EvolveState, type FitnessSource } from '../../ga/evolve';
@@ -16,7 +18,7 @@ import { applyGenes, placedThreads, TrainingFitness, weightsOf, type TrialSettin
 import { choiceFlag, geneListFlag, integerFlag } from '../arguments';
 import { RungTrainingFitness } from '../../fidelity/rung-fitness';
 import { describeCost } from '../../fidelity/rungs';
-import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
+import { halvingOf, refuseRepeatsWithHalving, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { datasetArguments, loadDataset, type DatasetArguments } from '../dataset-options';
 import { explicitFlags } from '../explicit-flags';
 import { withInterrupt } from '../interrupt';
@@ -67,6 +69,8 @@ export interface RunSettings {
    */
   cpuThreads?: number | null;
   trial?: TrialSettings;
+  /** Training seeds per genome, its fitness their mean; absent for runs begun before repeats (one). */
+  repeats?: number;
   /** The data-set flags, with absolute paths. */
   args: DatasetArguments;
   inputs?: RunInputs;
@@ -103,6 +107,9 @@ export const RUN_FLAGS: Record<string, (settings: RunSettings) => unknown> = {
   folds: (s) => s.trial?.folds,
   validation: (s) => s.trial?.validationFraction,
   seed: (s) => s.trial?.seed ?? (s.ga as { seed?: number }).seed,
+  // Absent from a trial whose split seed is its training seed (the default).
+  'split-seed': (s) => s.trial && (s.trial.splitSeed ?? s.trial.seed),
+  repeats: (s) => s.repeats ?? 1,
   amp: (s) => s.trial?.amp,
   weights: (s) => s.trial?.weightsFile,
   'freeze-epochs': (s) => s.trial?.freezeEpochs,
@@ -163,6 +170,8 @@ function newRunSettings(args: EvolveArguments): RunSettings {
     throw new UsageError('--fidelity halving needs training: a --fitness-table has no epochs to stop early (drop --fidelity or use --fidelity full)');
   }
   const fidelity = fitnessTable ? undefined : halvingOf(args, args.epochs);
+  refuseRepeatsWithHalving(args.repeats, fidelity);
+  if (fitnessTable && args.repeats > 1) throw new UsageError('--repeats needs training: a --fitness-table holds one accuracy a combination');
   const settings: RunSettings = {
     ga: {
       generations: args.generations,
@@ -175,6 +184,7 @@ function newRunSettings(args: EvolveArguments): RunSettings {
     fitnessTable,
     model: args.model,
     ...(fitnessTable ? {} : { cpuThreads: placedThreads(placement(args)) }),
+    ...(args.repeats > 1 ? { repeats: args.repeats } : {}),
     // A gene the run does not search takes its flag's value; applyGenes sets those it does.
     trial: fitnessTable ? undefined : trialSettings(args, { model: args.model, activation: args.activation, optimizer: args.optimizer }),
     // With a fitness table, --dataset names its rows, not files.
@@ -305,6 +315,7 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             checkpoint: keeper?.trialFile,
             run,
             trainer,
+            repeats: settings.repeats ?? 1,
           });
         }
         const result = await runEvolution(ga, {
@@ -324,7 +335,14 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
           keeper && packed
             ? await keeper.keep(packed, applyGenes(settings.trial as TrialSettings, result.best.genes), result.best.fitness, placements(args)[0], { signal })
             : null;
-        const best = { genes: result.best.genes, accuracy: result.best.fitness, ...(result.best.epochs !== undefined ? { epochs: result.best.epochs } : {}) };
+        // The pick held against the best candidate trained (a fitness table has no images to compare).
+        const judged = table ? undefined : pickOfRun(store, run);
+        const best = {
+          genes: result.best.genes,
+          accuracy: result.best.fitness,
+          ...(result.best.epochs !== undefined ? { epochs: result.best.epochs } : {}),
+          ...(judged ? { ...judged.summary, accuracy: result.best.fitness, tiedWithBest: judged.verdict.tiedWithBest, pValue: judged.verdict.pValue } : {}),
+        };
         // The cost against training every combination the genes allow, each its full schedule.
         const combinations = ga.genes.reduce((product, gene) => product * gene.choices.length, 1);
         const fullGridEpochs = table ? 0 : combinations * (settings.trial as TrialSettings).epochs;
@@ -337,6 +355,10 @@ export const evolveCommand: CommandModule<GlobalArguments, EvolveArguments> = {
             `\nrun ${run}: best ${pick} (${(best.accuracy * 100).toFixed(2)}%); ` +
               `${result.distinct} distinct genomes in ${result.evaluations} evaluations, ${result.trainings} trainings now\n`,
           );
+          if (judged) {
+            const shown = { genes: judged.pick.genes, accuracy: result.best.fitness, interval: judged.summary.interval };
+            process.stdout.write(`${describePick("GA's pick", shown, judged.verdict, 'the best candidate trained')}\n`);
+          }
           if (!table) process.stdout.write(`${fidelity}: ${describeCost(result.epochsTrained, fullGridEpochs)}\n`);
           if (checkpoint) process.stdout.write(`checkpoint: ${checkpoint}\n`);
         }

@@ -5,12 +5,14 @@ import { BestCheckpoint } from '../../study/best-checkpoint';
 import { withRunOwnership } from '../../store/run-ownership';
 import { Store } from '../../store/store';
 import { bestGridRow, runGrid, type GridRow } from '../../study/grid';
+import { describeImportance, describeTies, gridEvidence, type GridEvidence } from '../../study/grid-evidence';
+import { formatAccuracy, formatInterval } from '../../store/trial-accuracy';
 import { weightsOf } from '../../study/trials';
 import { absoluteDatasetSpec } from '../../data/dataset';
 import { abortError } from '../../util/errors';
 import { choiceListFlag } from '../arguments';
 import { describeCost } from '../../fidelity/rungs';
-import { halvingOf, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
+import { halvingOf, refuseRepeatsWithHalving, statesDirOf, withFidelityOptions, type FidelityArguments } from '../fidelity-options';
 import { withInterrupt } from '../interrupt';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
@@ -46,6 +48,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
       .option('optimizers', { type: 'string', requiresArg: true, default: PAPER_OPTIMIZERS.join(','), describe: 'comma-separated optimizers', coerce: choiceListFlag('optimizers', OPTIMIZERS) }) as never,
   handler: async (args) => {
     const halving = halvingOf(args, args.epochs);
+    refuseRepeatsWithHalving(args.repeats, halving);
     await probeQueueFlag(args);
     await checkTrainingInputs(args, args.models);
     const packed = await loadDataset(args);
@@ -54,6 +57,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     const base = trialSettings(args, { model: args.models[0], activation: args.activations[0], optimizer: args.optimizers[0] });
     let rows: GridRow[] = [];
     let bestCheckpoint: string | undefined;
+    let evidence: GridEvidence | undefined;
     let run = 0;
     try {
       const dataset = absoluteDatasetSpec(args.dataset);
@@ -74,17 +78,19 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
           onEvent: logTrialEvent,
           checkpoint: keeper?.trialFile,
           trainer,
+          repeats: args.repeats,
           ...(halving ? { halving: { ...halving, statesDir: statesDirOf(args.cache) } } : {}),
           // Linked as each cell finishes, so a stopped grid's run still lists what it trained (a failed cell stored no trial).
           onCell: (cell) => {
             if (cell.failed !== undefined) return;
             if (cell.epochs < args.epochs) store.linkRungs(run, [{ key: cell.key, epochs: cell.epochs, trained: cell.epochsTrained > 0 }]);
-            else store.linkTrials(run, [{ key: cell.key, trained: !cell.cached }]);
+            else store.linkTrials(run, (cell.repeatKeys ?? [cell.key]).map((key) => ({ key, trained: !cell.cached })));
           },
         });
         store.finishRun(run);
         return done;
       })));
+      evidence = gridEvidence(store, rows, args.epochs);
       const top = bestGridRow(rows);
       if (keeper && top.failed === undefined) bestCheckpoint = await withInterrupt((signal) => keeper.keep(packed, { ...base, model: top.model, optimizer: top.optimizer, activation: top.activation }, top.accuracy, placements(args)[0], { signal }));
     } catch (error) {
@@ -95,7 +101,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
     } finally {
       store.close();
     }
-    const best = bestGridRow(rows);
+    const { rows: cells, best, tiedCount, importance } = evidence as GridEvidence;
     const failed = rows.filter((r) => r.failed !== undefined);
     const epochsTrained = rows.reduce((sum, r) => sum + r.epochsTrained, 0);
     const fullGridEpochs = rows.length * args.epochs;
@@ -104,7 +110,7 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         run,
         dataset: packed.header.dataset,
         fidelity: args.fidelity,
-        rows,
+        rows: cells,
         best,
         cells: rows.length,
         epochsTrained,
@@ -112,6 +118,9 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
         trainings: rows.filter((r) => !r.cached && r.failed === undefined).length,
         failed: failed.length,
         checkpoint: bestCheckpoint ?? null,
+        tiedCells: tiedCount,
+        importance: importance.ok ? importance.importance : null,
+        ...(importance.ok ? {} : { importanceNote: importance.reason }),
       });
       return;
     }
@@ -122,19 +131,25 @@ export const gridCommand: CommandModule<GlobalArguments, GridArguments> = {
           model,
           optimizer,
           ...args.activations.map((activation) => {
-            const row = rows.find((r) => r.model === model && r.optimizer === optimizer && r.activation === activation);
+            const row = cells.find((r) => r.model === model && r.optimizer === optimizer && r.activation === activation);
             if (!row) return '';
             if (row.failed !== undefined) return 'failed';
-            // A cell stopped by halving shows how far it got.
-            return `${(row.accuracy * 100).toFixed(2)}${row.diverged ? '*' : ''}${row.epochs < args.epochs ? ` (${row.epochs}/${args.epochs} ep)` : ''}`;
+            // A cell stopped by halving shows how far it got; ≈ marks the cells tied with the best.
+            const seeds = row.repeats ? `, sd ${((row.sd ?? 0) * 100).toFixed(1)}, seeds ${formatInterval(row.seedInterval ?? null)}` : '';
+            return `${formatAccuracy(row.accuracy, row.interval ?? null)}${seeds}${row.diverged ? '*' : ''}${row.epochs < args.epochs ? ` (${row.epochs}/${args.epochs} ep)` : ''}${row.tied ? ' ≈' : ''}`;
           }),
         ]),
       ),
       [false, false, ...args.activations.map(() => true)],
     );
-    process.stdout.write(`\n${args.fidelity === 'halving' ? 'halving: ' : ''}${describeCost(epochsTrained, fullGridEpochs)}\n`);
+    if (args.repeats > 1) {
+      process.stdout.write(`\neach cell: the mean of ${args.repeats} training seeds on one split [95% Wilson interval over the images of every seed], the seeds' sd, and the 95% t interval of the mean over seeds\n`);
+    }
+    process.stdout.write(`\n${args.fidelity === 'halving' ? 'halving: ' : ''}${describeCost(epochsTrained, fullGridEpochs * args.repeats)}\n`);
     if (best.failed === undefined) {
-      process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${(best.accuracy * 100).toFixed(2)}%)${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
+      process.stdout.write(`\nbest: ${best.model} ${best.activation} + ${best.optimizer} (${formatAccuracy(best.accuracy, best.interval ?? null, 2)})${rows.some((r) => r.diverged) ? '; * diverged' : ''}\n`);
+      process.stdout.write(`${describeTies(tiedCount, cells.length, cells.some((r) => r.tied === null && r.failed === undefined), args.repeats > 1)}\n`);
+      process.stdout.write(`importance: ${describeImportance(importance)}\n`);
     } else {
       process.stdout.write('\nno best: every cell failed\n');
     }

@@ -2,6 +2,7 @@ import path from 'path';
 import type { CommandModule } from 'yargs';
 
 import { CLAIM_STALE_MS, isStale } from '../../store/claims';
+import { accuracyEvidence, formatAccuracy, type AccuracyEvidence } from '../../store/trial-accuracy';
 import type { RunRecord, Store } from '../../store/store';
 import type { GlobalArguments } from '../global-arguments';
 import { printJson, printTable } from '../output';
@@ -18,7 +19,8 @@ export interface RunSummary {
   model: string | null;
   /** done; running while a process holds the run; stopped when unfinished and none does (Ctrl-C, killed). */
   state: 'running' | 'done' | 'stopped';
-  best: { accuracy: number; genes: Record<string, string>; key: string | null } | null;
+  /** With the Wilson interval of its stored trial where it has one (a candidate stopped part-way has none). */
+  best: ({ accuracy: number; genes: Record<string, string>; key: string | null } & Partial<AccuracyEvidence>) | null;
   started: string;
   updated: string;
   trials: number;
@@ -48,7 +50,7 @@ export function summariseRuns(store: Store): RunSummary[] {
       dataset: run.dataset,
       model: run.model,
       state: stateOf(store, run),
-      best: best && genes ? { accuracy: best.fitness, genes, key: best.key } : null,
+      best: best && genes ? { accuracy: best.fitness, ...evidenceOf(store, best.key), genes, key: best.key } : null,
       started: run.createdAt,
       updated: run.updatedAt,
       trials: counts.trials,
@@ -56,6 +58,11 @@ export function summariseRuns(store: Store): RunSummary[] {
       cached: recorded ? counts.cached : null,
     };
   });
+}
+
+function evidenceOf(store: Store, key: string | null): Partial<AccuracyEvidence> {
+  const trial = key ? store.findTrial(key) : undefined;
+  return trial ? accuracyEvidence(trial) : {};
 }
 
 const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
@@ -89,7 +96,7 @@ export const runsCommand: CommandModule<GlobalArguments, RunsArguments> = {
         r.dataset,
         r.model ?? '-',
         r.state,
-        r.best ? `${(r.best.accuracy * 100).toFixed(2)}%` : '-',
+        r.best ? formatAccuracy(r.best.accuracy, r.best.interval ?? null, 2) : '-',
         r.best ? Object.entries(r.best.genes).map(([gene, choice]) => `${gene} ${choice}`).join(', ') : '-',
         String(r.trials),
         count(r.trained),
