@@ -28,7 +28,9 @@ process.stdout.write(`fer-ga: the test suite on Node ${spawnSync(NODE24_BIN, ['-
 // same on any Node and runs in the first pass.
 const NODE_DEPENDENT = [
   'native-boundary', 'native-options', 'errors', 'node-versions', 'memory', 'package', 'train', 'hostile-files',
-  'store-concurrency', 'runs', 'datasets', 'cache', 'predict', 'cli', 'cli-exits', 'atomic-write', 'queue-results',
+  'store-concurrency', 'runs', 'datasets', 'cache', 'predict', 'cli', 'cli-exits', 'atomic-write', 'queue-results', 'predictions',
+  // onnxruntime-node, a Node-API addon of its own, under predict --model and the page's server.
+  'web-page',
 ];
 const args = process.argv.slice(2);
 const selection = args.length === 0 ? [`/test/(${NODE_DEPENDENT.join('|')})\\.test\\.ts$`] : [];
