@@ -43,7 +43,7 @@ esac
 # opencv4nodejs builds against the system OpenCV (never downloads one), on every core.
 export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
 export JOBS="${JOBS:-max}"
-# onnxruntime-node ships its CPU binaries; its install step would fetch CUDA files from outside (.npmrc says the same).
+# onnxruntime-node ships its CPU binaries; its install step would fetch CUDA files from outside (the tests that install the package set it too).
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci
 
