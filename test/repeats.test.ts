@@ -5,7 +5,6 @@
  * when it differs from the training seed, and a cell's numbers are its repeats' mean, sd and
  * t interval.
  */
-import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -13,15 +12,7 @@ import path from 'path';
 import Database from 'better-sqlite3';
 
 import { tInterval } from '../src/statistics/t-interval';
-
-const STAND_IN = path.resolve(__dirname, 'helpers/stand-in-addon.js');
-const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
-
-/** The synthetic set written by `fer-ga synth` (in a child: the test compiles none of the drawing code). */
-function synth(out: string, subjects: number): void {
-  const result = spawnSync(process.execPath, [BIN, 'synth', '--out', out, '--subjects', String(subjects), '--per-class', '1', '--seed', '6'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`fer-ga synth exited ${result.status}: ${result.stderr}`);
-}
+import { STAND_IN, synthFaces, cliIn, jsonIn } from './helpers/stand-in-cli';
 
 let tmp: string;
 let env: NodeJS.ProcessEnv;
@@ -30,7 +21,7 @@ let db: string;
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-repeats-'));
-  synth(path.join(tmp, 'faces'), 24);
+  synthFaces(path.join(tmp, 'faces'), 24);
   const script = path.join(tmp, 'script.json');
   const cells = { 'relu+rmsprop': 0.88, 'leaky-relu+rmsprop': 0.9, 'relu+sgdm': 0.4, 'leaky-relu+sgdm': 0.42 };
   fs.writeFileSync(script, JSON.stringify({ cells: Object.fromEntries(Object.entries(cells).map(([cell, final]) => [cell, { final, seedJitter: 0.05 }])) }));
@@ -41,16 +32,8 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(...args: string[]): Record<string, unknown> {
-  const result = cli(...args, '--json');
-  if (result.code !== 0) throw new Error(`fer-ga ${args[0]} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
+const cli = (...args: string[]) => cliIn(env, args);
+const json = (...args: string[]) => jsonIn(env, args);
 
 const GRID = ['--models', 'googlenet', '--activations', 'relu,leaky-relu', '--optimizers', 'sgdm,rmsprop'];
 const TRAIN = ['--model', 'googlenet', '--activation', 'relu', '--optimizer', 'rmsprop'];

@@ -8,22 +8,15 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
-
-const STAND_IN = path.resolve(__dirname, 'helpers/stand-in-addon.js');
-const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
-
-/** The synthetic set written by `fer-ga synth` (in a child: the test compiles none of the drawing code). */
-function synth(out: string, subjects: number): void {
-  const result = spawnSync(process.execPath, [BIN, 'synth', '--out', out, '--subjects', String(subjects), '--per-class', '1', '--seed', '6'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`fer-ga synth exited ${result.status}: ${result.stderr}`);
-}
+import { STAND_IN, synthFaces } from './helpers/stand-in-cli';
+import { BIN } from './helpers/cli';
 
 let tmp: string;
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('a grid trained after a halving GA leaves the GA run its candidates and their rungs', () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-run-candidates-'));
-  synth(path.join(tmp, 'faces'), 5);
+  synthFaces(path.join(tmp, 'faces'), 5);
   const script = path.join(tmp, 'script.json');
   const finals = { 'relu+rmsprop': 0.9, 'leaky-relu+rmsprop': 0.85, 'clipped-relu+rmsprop': 0.8, 'relu+adam': 0.7, 'leaky-relu+adam': 0.65, 'clipped-relu+adam': 0.6, 'relu+sgdm': 0.3, 'leaky-relu+sgdm': 0.25, 'clipped-relu+sgdm': 0.2 };
   fs.writeFileSync(script, JSON.stringify({ cells: Object.fromEntries(Object.entries(finals).map(([cell, final]) => [cell, { final }])) }));

@@ -5,7 +5,6 @@
  * evolve says whether its pick ties with the best, and trials stored before per-image
  * predictions still show, with the paired test saying why it cannot run.
  */
-import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -14,15 +13,7 @@ import Database from 'better-sqlite3';
 
 import { exactMcNemar } from '../src/statistics/mcnemar';
 import { wilsonInterval } from '../src/statistics/wilson';
-
-const STAND_IN = path.resolve(__dirname, 'helpers/stand-in-addon.js');
-const BIN = path.resolve(__dirname, '../bin/fer-ga.js');
-
-/** The synthetic set written by `fer-ga synth` (in a child: the test compiles none of the drawing code). */
-function synth(out: string, subjects: number): void {
-  const result = spawnSync(process.execPath, [BIN, 'synth', '--out', out, '--subjects', String(subjects), '--per-class', '1', '--seed', '6'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`fer-ga synth exited ${result.status}: ${result.stderr}`);
-}
+import { STAND_IN, synthFaces, cliIn, jsonIn } from './helpers/stand-in-cli';
 
 /** Final accuracies: rmsprop and adam close to each other, sgdm far below. */
 const CELLS: Record<string, number> = {
@@ -44,7 +35,7 @@ let flags: string[];
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-ga-uncertainty-'));
   // 24 subjects × 7 classes: a 20% hold-out of 35 images.
-  synth(path.join(tmp, 'faces'), 24);
+  synthFaces(path.join(tmp, 'faces'), 24);
   const script = path.join(tmp, 'script.json');
   fs.writeFileSync(script, JSON.stringify({ cells: Object.fromEntries(Object.entries(CELLS).map(([cell, final]) => [cell, { final }])) }));
   env = { ...process.env, FER_GA_ADDON: STAND_IN, FER_GA_STAND_IN: script };
@@ -53,16 +44,8 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(...args: string[]): Record<string, unknown> {
-  const result = cli(...args, '--json');
-  if (result.code !== 0) throw new Error(`fer-ga ${args[0]} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
+const cli = (...args: string[]) => cliIn(env, args);
+const json = (...args: string[]) => jsonIn(env, args);
 
 interface Row {
   activation: string;
